@@ -1,0 +1,108 @@
+//! Linux: the socket table through `sock_diag` netlink, holders through `/proc`.
+
+mod procfs;
+mod sock_diag;
+
+use std::collections::HashSet;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::path::Path;
+
+pub use std::os::fd::AsFd as AsSocket;
+
+use crate::socket_table::{Attribution, KernelSocket, Query, TableError, TableRead};
+
+/// Reads the sockets matching `query` and finds their holders.
+///
+/// With [`Attribution::Search`], the process survey runs on a second thread while
+/// this one dumps the socket table, so the two costs overlap.
+pub fn read_socket_table(
+    query: &Query,
+    attribution: &Attribution,
+) -> Result<TableRead, TableError> {
+    let (dumped, survey) = match attribution {
+        Attribution::Search => std::thread::scope(|scope| {
+            let survey = scope.spawn(|| procfs::survey(Path::new("/proc")));
+            let dumped = sock_diag::dump(query);
+            (dumped, survey.join().ok())
+        }),
+        _ => (sock_diag::dump(query), None),
+    };
+    let mut sockets = match dumped {
+        Ok(sockets) => sockets,
+        // Kernels built without sock_diag (rare) still have the portable path.
+        Err(e) if is_unsupported(&e) => {
+            return super::portable::read_socket_table(query, attribution);
+        }
+        Err(e) => return Err(TableError::Dump(e.to_string())),
+    };
+    let notes = match survey {
+        Some(survey) => {
+            let found = procfs::attribute(survey, &targets(&sockets));
+            attribute_found(&mut sockets, found)
+        }
+        None => attribute(&mut sockets, attribution),
+    };
+    Ok(TableRead { sockets, notes })
+}
+
+/// Fills in the holders of sockets read without them (used by the portable path).
+pub fn attribute(sockets: &mut [KernelSocket], attribution: &Attribution) -> Vec<String> {
+    match attribution {
+        Attribution::Search => {
+            let survey = procfs::survey(Path::new("/proc"));
+            let found = procfs::attribute(survey, &targets(sockets));
+            attribute_found(sockets, found)
+        }
+        Attribution::Own(own) => {
+            let pid = std::process::id();
+            for socket in sockets.iter_mut() {
+                if let Some(mine) = socket.inode.and_then(|inode| own.get(inode)) {
+                    let mut holder = super::holder(pid, Some(mine.fd));
+                    holder.label = Some(mine.label);
+                    socket.holders = vec![holder];
+                }
+            }
+            Vec::new()
+        }
+        Attribution::None => Vec::new(),
+    }
+}
+
+fn targets(sockets: &[KernelSocket]) -> HashSet<u64> {
+    sockets.iter().filter_map(|s| s.inode).collect()
+}
+
+fn attribute_found(sockets: &mut [KernelSocket], mut found: procfs::Found) -> Vec<String> {
+    for socket in sockets.iter_mut() {
+        if let Some(holders) = socket.inode.and_then(|inode| found.holders.remove(&inode)) {
+            socket.holders = holders
+                .into_iter()
+                .map(|(pid, fd)| super::holder(pid, Some(fd)))
+                .collect();
+        }
+    }
+    found.notes
+}
+
+fn is_unsupported(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EPROTONOSUPPORT) | Some(libc::ENOENT) | Some(libc::EAFNOSUPPORT)
+    )
+}
+
+/// The fd number of a socket this process holds.
+pub fn socket_fd<S: AsSocket>(socket: &S) -> Option<i32> {
+    Some(socket.as_fd().as_raw_fd())
+}
+
+/// The inode number of a socket this process holds: `fstat` on the fd, no walk.
+/// This is the number the socket table reports for it.
+pub fn socket_inode<S: AsSocket>(socket: &S) -> Option<u64> {
+    // SAFETY: an all-zero `stat` is a valid value to be overwritten by fstat.
+    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: the fd is borrowed from a live socket; `stat` is writable.
+    let rc = unsafe { libc::fstat(socket.as_fd().as_raw_fd(), &mut stat) };
+    (rc == 0).then_some(stat.st_ino)
+}

@@ -1,0 +1,433 @@
+//! Asking the kernel which sockets use a port.
+//!
+//! `netstat`, `ss` and `lsof` all answer the same question: *which sockets exist, and
+//! which process holds each one?* The kernel keeps that answer in two places:
+//!
+//! 1. its **socket table**: one entry per socket, with the local and remote
+//!    (IP, port), the TCP state, the queue sizes, the owner's uid and the inode
+//!    number of the socket;
+//! 2. each process's **file-descriptor table**: fd 5 of PID 4242 points at socket
+//!    inode 81234. The socket table does not say which process holds a socket, so
+//!    a tool has to look through the processes' fds to attribute it.
+//!
+//! This module reads both and returns plain [`KernelSocket`] values. It never
+//! decides what a socket *means* for the claim (that is [`crate::snapshot`]) and
+//! never formats anything (that is [`crate::view`]). The operating-system calls
+//! live in [`crate::os`]; this file is the same on every OS.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+
+use crate::os;
+
+/// The transport protocol of a socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+impl Proto {
+    /// The name netstat prints in its `Proto` column (`tcp6` for IPv6 sockets).
+    pub fn netstat_name(self, ipv6: bool) -> &'static str {
+        match (self, ipv6) {
+            (Proto::Tcp, false) => "tcp",
+            (Proto::Tcp, true) => "tcp6",
+            (Proto::Udp, false) => "udp",
+            (Proto::Udp, true) => "udp6",
+        }
+    }
+}
+
+impl fmt::Display for Proto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Proto::Tcp => "TCP",
+            Proto::Udp => "UDP",
+        })
+    }
+}
+
+/// A socket's state, spelled the way `netstat` spells it.
+///
+/// TCP sockets move through the states of RFC 793. A UDP socket has no
+/// connection, so the kernel reports it as `ESTABLISHED` when `connect()` fixed
+/// its remote end and as "closed" otherwise; netstat leaves that column blank and
+/// `ss` writes `UNCONN`, which is the name used here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SocketState {
+    Established,
+    SynSent,
+    SynRecv,
+    FinWait1,
+    FinWait2,
+    TimeWait,
+    Close,
+    CloseWait,
+    LastAck,
+    Listen,
+    Closing,
+    /// A UDP socket without a fixed remote end.
+    Unconnected,
+    Unknown,
+}
+
+impl SocketState {
+    /// Decodes the state number the Linux kernel uses (`include/net/tcp_states.h`),
+    /// which is also the number in `/proc/net/tcp`.
+    pub fn from_linux(proto: Proto, state: u8) -> SocketState {
+        use SocketState::*;
+        match (proto, state) {
+            (Proto::Udp, 1) => Established,
+            (Proto::Udp, _) => Unconnected,
+            (Proto::Tcp, 1) => Established,
+            (Proto::Tcp, 2) => SynSent,
+            (Proto::Tcp, 3) => SynRecv,
+            (Proto::Tcp, 4) => FinWait1,
+            (Proto::Tcp, 5) => FinWait2,
+            (Proto::Tcp, 6) => TimeWait,
+            (Proto::Tcp, 7) => Close,
+            (Proto::Tcp, 8) => CloseWait,
+            (Proto::Tcp, 9) => LastAck,
+            (Proto::Tcp, 10) => Listen,
+            (Proto::Tcp, 11) => Closing,
+            // 12 is TCP_NEW_SYN_RECV: a half-open connection still in the SYN queue.
+            (Proto::Tcp, 12) => SynRecv,
+            (Proto::Tcp, _) => Unknown,
+        }
+    }
+
+    /// The name netstat prints (`ss` for [`SocketState::Unconnected`]).
+    pub fn name(self) -> &'static str {
+        use SocketState::*;
+        match self {
+            Established => "ESTABLISHED",
+            SynSent => "SYN_SENT",
+            SynRecv => "SYN_RECV",
+            FinWait1 => "FIN_WAIT1",
+            FinWait2 => "FIN_WAIT2",
+            TimeWait => "TIME_WAIT",
+            Close => "CLOSE",
+            CloseWait => "CLOSE_WAIT",
+            LastAck => "LAST_ACK",
+            Listen => "LISTEN",
+            Closing => "CLOSING",
+            Unconnected => "UNCONN",
+            Unknown => "UNKNOWN",
+        }
+    }
+}
+
+impl fmt::Display for SocketState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for SocketState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// A process that holds a socket open, as `lsof` lists it.
+///
+/// A socket can have several holders: after `fork()`, parent and child share
+/// every socket, which is how pre-forking servers let many workers accept from
+/// one listening socket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Holder {
+    pub pid: u32,
+    /// The descriptor number in that process; `None` where the OS does not say.
+    pub fd: Option<i32>,
+    /// The program name, `None` when the process could not be read.
+    pub process: Option<String>,
+    /// The user the process runs as, `None` when unknown.
+    pub user: Option<String>,
+    /// A name that is the same on every run (`server`, `client-2`), for sockets
+    /// this process registered in [`OwnSockets`]; used by `--reproducible`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// One entry of the kernel's socket table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelSocket {
+    pub proto: Proto,
+    /// The local (IP, port). IPv4-mapped IPv6 addresses are already plain IPv4.
+    pub local: SocketAddr,
+    /// The remote (IP, port); `None` for a listening TCP socket or an unconnected
+    /// UDP socket, which the kernel reports as `0.0.0.0:0`.
+    pub remote: Option<SocketAddr>,
+    pub state: SocketState,
+    /// Bytes received but not yet read by the program (for a listener: connections
+    /// waiting in the accept queue). `None` where the OS does not say.
+    pub recv_q: Option<u32>,
+    /// Bytes sent but not yet acknowledged (for a listener: the backlog limit).
+    pub send_q: Option<u32>,
+    /// The uid that created the socket, where known.
+    pub uid: Option<u32>,
+    /// The socket's inode number; `None` for sockets no process holds
+    /// (TIME_WAIT, orphaned, not yet accepted) and where the OS has no inodes.
+    pub inode: Option<u64>,
+    /// The processes holding the socket, in the order they were found.
+    pub holders: Vec<Holder>,
+}
+
+impl KernelSocket {
+    /// Whether the socket's local address is IPv6 (netstat's `tcp6`).
+    pub fn is_ipv6(&self) -> bool {
+        self.local.is_ipv6()
+    }
+}
+
+/// Which end of a socket must be on the port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortSide {
+    /// Sockets whose *local* port is the port: the server's side (`ss 'sport = :P'`).
+    Local,
+    /// Sockets whose *remote* port is the port: the clients' side (`ss 'dport = :P'`).
+    Remote,
+    /// Both.
+    Either,
+}
+
+impl PortSide {
+    /// Whether a socket with these ends belongs to the answer.
+    pub fn matches(self, port: u16, local: SocketAddr, remote: Option<SocketAddr>) -> bool {
+        let local_match = local.port() == port;
+        let remote_match = remote.is_some_and(|r| r.port() == port);
+        match self {
+            PortSide::Local => local_match,
+            PortSide::Remote => remote_match,
+            PortSide::Either => local_match || remote_match,
+        }
+    }
+}
+
+/// What to ask the kernel for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Query {
+    pub proto: Proto,
+    pub port: u16,
+    pub side: PortSide,
+}
+
+/// How to find the processes that hold the sockets.
+#[derive(Clone, Debug)]
+pub enum Attribution {
+    /// Search the processes of the machine, as `ss -p` and `lsof` do, but stop as
+    /// soon as every socket has a holder.
+    Search,
+    /// The caller holds the sockets it cares about and says which fds they are: no
+    /// search at all. Sockets not in the list are left without a holder.
+    Own(OwnSockets),
+    /// Leave every socket without a holder.
+    None,
+}
+
+/// The sockets this process holds, by inode, so that a server can attribute its
+/// own sockets without reading a single other process.
+///
+/// A server registers each socket when it accepts it and forgets it when it
+/// closes. Looking up an inode is then a hash-table lookup, instead of the walk
+/// through every process's fds that `ss -p` and `lsof` pay for.
+#[derive(Clone, Debug, Default)]
+pub struct OwnSockets {
+    by_inode: Arc<Mutex<HashMap<u64, OwnSocket>>>,
+}
+
+/// One socket registered in [`OwnSockets`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnSocket {
+    pub fd: i32,
+    /// A name for the holder that is stable across runs (`server`, `client-2`),
+    /// used by reproducible output in place of the PID.
+    pub label: String,
+}
+
+/// A registration in [`OwnSockets`]; the socket is forgotten when it is dropped.
+#[derive(Debug)]
+pub struct Registration {
+    sockets: OwnSockets,
+    inode: Option<u64>,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Some(inode) = self.inode {
+            self.sockets.lock().remove(&inode);
+        }
+    }
+}
+
+impl OwnSockets {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records that `socket` is ours. On systems without socket inodes this
+    /// records nothing and the OS's own PID attribution is used instead.
+    pub fn register<S: os::AsSocket>(&self, socket: &S, label: &str) -> Registration {
+        let fd = os::socket_fd(socket);
+        let inode = os::socket_inode(socket);
+        if let (Some(fd), Some(inode)) = (fd, inode) {
+            let own = OwnSocket {
+                fd,
+                label: label.to_string(),
+            };
+            self.lock().insert(inode, own);
+        }
+        Registration {
+            sockets: self.clone(),
+            inode,
+        }
+    }
+
+    /// The socket with this inode, if this process registered it.
+    pub fn get(&self, inode: u64) -> Option<OwnSocket> {
+        self.lock().get(&inode).cloned()
+    }
+
+    /// How many sockets are registered.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, OwnSocket>> {
+        // A panic while holding this lock cannot leave the map half-updated
+        // (every operation is a single insert, remove or clone), so a poisoned
+        // lock is still safe to use.
+        self.by_inode
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The answer to a [`Query`]: the sockets, and what could not be read.
+#[derive(Clone, Debug, Default)]
+pub struct TableRead {
+    pub sockets: Vec<KernelSocket>,
+    /// One line per kind of thing that could not be read (an unreadable process,
+    /// `/proc` missing ...), to be shown once next to the tables.
+    pub notes: Vec<String>,
+}
+
+/// Errors reading the socket table.
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    #[error("cannot read the kernel's socket table: {0}")]
+    Dump(String),
+}
+
+/// Something that answers socket-table queries.
+///
+/// The real one is [`Kernel`]; tests of the server can put a fake in its place.
+/// Everything that proves the claim uses the real one.
+pub trait SocketTable: Send + Sync {
+    fn read(&self, query: &Query, attribution: &Attribution) -> Result<TableRead, TableError>;
+}
+
+/// The running kernel's socket table.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Kernel;
+
+impl SocketTable for Kernel {
+    fn read(&self, query: &Query, attribution: &Attribution) -> Result<TableRead, TableError> {
+        read(query, attribution)
+    }
+}
+
+/// Reads the sockets on `query.port` and attributes them to processes.
+///
+/// This is the one function the rest of the program calls to ask the kernel.
+pub fn read(query: &Query, attribution: &Attribution) -> Result<TableRead, TableError> {
+    finish(query, os::read_socket_table(query, attribution)?)
+}
+
+/// Reads the table the portable way, through the `netstat2` crate, whatever the OS.
+///
+/// On Linux this is the slower path that [`read`] does not take; it exists so
+/// that a test can check both paths see the same sockets, and as the fallback
+/// when the fast path is unavailable.
+pub fn read_portable(query: &Query, attribution: &Attribution) -> Result<TableRead, TableError> {
+    finish(query, os::portable::read_socket_table(query, attribution)?)
+}
+
+/// Keeps only the sockets the query asked for (the kernel's filter is a
+/// speed-up, not something to rely on) and names their holders.
+fn finish(query: &Query, mut read: TableRead) -> Result<TableRead, TableError> {
+    read.sockets
+        .retain(|s| s.proto == query.proto && query.side.matches(query.port, s.local, s.remote));
+    name_holders(&mut read.sockets);
+    Ok(read)
+}
+
+/// Fills in the program name and user of every holder, asking the OS (through
+/// sysinfo) about those PIDs only, never about every process.
+fn name_holders(sockets: &mut [KernelSocket]) {
+    use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users};
+
+    let mut pids: Vec<Pid> = sockets
+        .iter()
+        .flat_map(|s| s.holders.iter().map(|h| Pid::from_u32(h.pid)))
+        .collect();
+    if pids.is_empty() {
+        return;
+    }
+    pids.sort_unstable();
+    pids.dedup();
+    // Names are a nicety: if the OS will not say, the columns show `-`.
+    let Ok(mut system) = System::new() else {
+        return;
+    };
+    system.refresh_processes_specifics(
+        ProcessesToUpdate::Some(&pids),
+        true,
+        ProcessRefreshKind::nothing().with_user(UpdateKind::Always),
+    );
+    let users = Users::new_with_refreshed_list().ok();
+    for holder in sockets.iter_mut().flat_map(|s| s.holders.iter_mut()) {
+        let Some(process) = system.process(Pid::from_u32(holder.pid)) else {
+            continue; // exited since the table was read
+        };
+        holder.process = Some(process.name().to_string_lossy().into_owned());
+        holder.user = process.user_id().map(|uid| {
+            users
+                .as_ref()
+                .and_then(|users| users.get_user_by_id(uid))
+                .map(|user| user.name().to_string())
+                .unwrap_or_else(|| uid.to_string())
+        });
+    }
+}
+
+/// Turns an address as the kernel reports it into the address a person expects:
+/// an IPv4 client of a dual-stack (IPv6) socket appears as `::ffff:127.0.0.2`,
+/// which is just `127.0.0.2`.
+pub fn canonical(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(addr.ip().to_canonical(), addr.port())
+}
+
+/// The kernel reports "no remote end" as the unspecified address and port 0.
+pub fn remote_or_none(addr: SocketAddr) -> Option<SocketAddr> {
+    if addr.port() == 0 && addr.ip().is_unspecified() {
+        None
+    } else {
+        Some(canonical(addr))
+    }
+}
+
+/// Whether an IP address is a loopback address (all of 127.0.0.0/8, and ::1).
+pub fn is_loopback(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}

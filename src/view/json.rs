@@ -1,0 +1,114 @@
+//! The JSON view: one object per snapshot (documented in `docs/output.md`).
+//!
+//! Addresses are plain strings (`"127.0.0.2"`); an IPv4 client of a dual-stack
+//! socket is written as IPv4, not `::ffff:127.0.0.2`. A value the OS could not
+//! give is `null`, never a guess. Every row is written, however many.
+
+use serde_json::{Map, Value, json};
+
+use crate::labels::Labels;
+use crate::snapshot::{Row, Snapshot};
+use crate::verdict::Verdict;
+
+/// The snapshot and its verdict as a JSON object; callers may add fields
+/// (such as the event that triggered it) before writing it.
+pub fn snapshot(snapshot: &Snapshot, verdict: &Verdict, labels: &Labels) -> Map<String, Value> {
+    let mut object = Map::new();
+    object.insert("port".into(), json!(snapshot.port));
+    object.insert("proto".into(), json!(snapshot.proto));
+    let sockets: Vec<Value> = snapshot
+        .rows
+        .iter()
+        .map(|row| socket(row, labels))
+        .collect();
+    object.insert("sockets".into(), Value::Array(sockets));
+    if !snapshot.peers.is_empty() {
+        let peers: Vec<Value> = snapshot
+            .peers
+            .iter()
+            .map(|&p| json!(labels.addr(p)))
+            .collect();
+        object.insert("peers".into(), Value::Array(peers));
+    }
+    object.insert("notes".into(), json!(snapshot.notes));
+    object.insert("verdict".into(), verdict_json(verdict, labels));
+    object
+}
+
+/// The verdict object: `holds`, `outcome`, `accepted`, `distinct_remotes`, `explanation`.
+pub fn verdict_json(verdict: &Verdict, labels: &Labels) -> Value {
+    json!({
+        "holds": verdict.holds(),
+        "outcome": verdict.outcome,
+        "accepted": verdict.accepted,
+        "distinct_remotes": verdict.distinct_remotes,
+        "explanation": verdict.explanation(&|a| labels.addr(a)),
+    })
+}
+
+fn socket(row: &Row, labels: &Labels) -> Value {
+    let s = &row.socket;
+    let first = s.holders.first();
+    let holders: Vec<Value> = s
+        .holders
+        .iter()
+        .map(|h| {
+            json!({
+                "pid": (!labels.is_stable()).then_some(h.pid),
+                "process": h.process,
+                "user": labels.user(h.user.as_deref()),
+                "fd": labels.fd(h.fd).and_then(|fd| fd.parse::<i32>().ok()),
+                "label": h.label,
+            })
+        })
+        .collect();
+    let mut object = json!({
+        "proto": s.proto,
+        "local_addr": labels.ip(s.local.ip()),
+        "local_port": s.local.port(),
+        "remote_addr": s.remote.map(|r| labels.ip(r.ip())),
+        "remote_port": s.remote.map(|r| r.port()),
+        "state": s.state,
+        "recv_q": s.recv_q,
+        "send_q": s.send_q,
+        "pid": first.filter(|_| !labels.is_stable()).map(|h| h.pid),
+        "process": first.and_then(|h| h.process.clone()),
+        "user": first.and_then(|h| labels.user(h.user.as_deref())),
+        "fd": first.and_then(|h| labels.fd(h.fd)).and_then(|fd| fd.parse::<i32>().ok()),
+        "inode": labels.inode(s.inode).and_then(|i| i.parse::<u64>().ok()),
+        "role": row.role,
+        "holders": holders,
+    });
+    if labels.is_stable()
+        && let Some(map) = object.as_object_mut()
+    {
+        map.insert("label".into(), json!(first.and_then(|h| h.label.clone())));
+    }
+    object
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{accepted, listener, snapshot as build};
+    use crate::verdict::judge;
+
+    #[test]
+    fn a_snapshot_as_json() {
+        let mut snap = build(
+            12000,
+            vec![
+                listener("[::]:12000"),
+                accepted("127.0.0.1:12000", "127.0.0.2:50426"),
+                accepted("127.0.0.1:12000", "127.0.0.3:50427"),
+            ],
+        );
+        snap.rows[0].socket.holders.clear();
+        snap.rows[0].socket.inode = None;
+        let value = Value::Object(snapshot(&snap, &judge(&snap), &Labels::plain()));
+        insta::assert_json_snapshot!(value);
+        assert_eq!(value["sockets"][0]["pid"], Value::Null);
+        assert_eq!(value["sockets"][0]["remote_port"], Value::Null);
+        assert_eq!(value["verdict"]["holds"], json!(true));
+    }
+}

@@ -1,0 +1,83 @@
+//! The `netstat -tanp` view: one row per socket.
+//!
+//! ```text
+//! Proto  Recv-Q  Send-Q  Local Address    Foreign Address  State        PID/Program name
+//! tcp6   0       4096    [::]:12000       [::]:*           LISTEN       4242/sameport
+//! tcp6   0       0       127.0.0.1:12000  127.0.0.2:50426  ESTABLISHED  4242/sameport
+//! ```
+//!
+//! Read down the *Local Address* column: every server-side socket ends in
+//! `:12000`. Read down *Foreign Address*: each is different. That is the claim.
+//!
+//! Recv-Q and Send-Q are the kernel's numbers (as `ss` reports them): for a
+//! connection, bytes not yet read by the program and bytes not yet
+//! acknowledged by the peer; for a listener, connections waiting to be
+//! accepted and the backlog limit.
+
+use comfy_table::{Cell, Table};
+
+use super::{DIFFERING, SHARED, apply_color_choice, cell, cut_marker, new_table, or_dash};
+use crate::labels::Labels;
+use crate::snapshot::{Role, Row};
+use crate::socket_table::{KernelSocket, Proto, SocketState};
+
+const HEADER: [&str; 7] = [
+    "Proto",
+    "Recv-Q",
+    "Send-Q",
+    "Local Address",
+    "Foreign Address",
+    "State",
+    "PID/Program name",
+];
+
+/// The table for `rows`; `cut` rows were left out after the first half.
+pub fn table(rows: &[&Row], cut: usize, color: bool, labels: &Labels) -> Table {
+    let mut table = new_table(&HEADER);
+    apply_color_choice(&mut table, color);
+    let head = rows.len().div_ceil(2);
+    for (i, row) in rows.iter().enumerate() {
+        if cut > 0 && i == head {
+            table.add_row(cut_marker(HEADER.len()));
+        }
+        table.add_row(cells(row, color, labels));
+    }
+    table
+}
+
+fn cells(row: &Row, color: bool, labels: &Labels) -> Vec<Cell> {
+    let s = &row.socket;
+    let on_port = matches!(row.role, Role::Listener | Role::Accepted | Role::Server);
+    let shared = (color && on_port).then_some(SHARED);
+    let differing = (color && row.role == Role::Accepted).then_some(DIFFERING);
+    vec![
+        Cell::new(s.proto.netstat_name(s.is_ipv6())),
+        Cell::new(or_dash(s.recv_q.map(|q| q.to_string()))),
+        Cell::new(or_dash(s.send_q.map(|q| q.to_string()))),
+        cell(labels.addr(s.local), shared),
+        cell(labels.remote(s), differing),
+        Cell::new(state(s)),
+        Cell::new(program(s, labels)),
+    ]
+}
+
+/// netstat leaves the state of an unconnected UDP socket blank.
+fn state(socket: &KernelSocket) -> &'static str {
+    match (socket.proto, socket.state) {
+        (Proto::Udp, SocketState::Unconnected) => "",
+        (_, state) => state.name(),
+    }
+}
+
+/// `PID/name` of the first holder, as netstat prints it; `-` when no process
+/// holds the socket (TIME_WAIT) or it could not be found.
+fn program(socket: &KernelSocket, labels: &Labels) -> String {
+    match socket.holders.first() {
+        Some(holder) => format!(
+            "{}/{}",
+            labels.pid(holder),
+            holder.process.as_deref().unwrap_or("-")
+        ),
+        None => "-".to_string(),
+    }
+}
