@@ -12,9 +12,9 @@
 //!   names change on every run; they are replaced by the names of the parts
 //!   (`server`, `client-2`), so two runs print the same bytes.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
 
 use crate::socket_table::{Holder, KernelSocket, is_loopback};
 
@@ -24,7 +24,7 @@ use crate::socket_table::{Holder, KernelSocket, is_loopback};
 pub struct Labels {
     redact: bool,
     stable: bool,
-    placeholders: RefCell<HashMap<IpAddr, String>>,
+    placeholders: Mutex<HashMap<IpAddr, String>>,
 }
 
 impl Labels {
@@ -37,7 +37,7 @@ impl Labels {
         Labels {
             redact,
             stable,
-            placeholders: RefCell::default(),
+            placeholders: Mutex::default(),
         }
     }
 
@@ -51,7 +51,8 @@ impl Labels {
         if !self.redact || is_loopback(ip) || ip.is_unspecified() {
             return ip.to_string();
         }
-        let mut placeholders = self.placeholders.borrow_mut();
+        // Only ever one insert at a time: a poisoned lock is still consistent.
+        let mut placeholders = self.placeholders.lock().unwrap_or_else(|p| p.into_inner());
         let next = placeholders.len();
         placeholders
             .entry(ip)

@@ -7,6 +7,7 @@
 //!   uses the portable path of the `netstat2` crate ([`portable`]).
 //! * [`socket_fd`] and [`socket_inode`]: how a process names a socket it holds,
 //!   so a server can attribute its own sockets without searching.
+//! * [`raise_fd_limit`]: every socket is an open file; this is the ceiling.
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -20,7 +21,10 @@ use other as imp;
 
 pub mod portable;
 
-pub use imp::{AsSocket, attribute, read_socket_table, socket_fd, socket_inode};
+pub use imp::{
+    AsSocket, attribute, defer_port_choice, raise_fd_limit, read_socket_table, socket_fd,
+    socket_inode,
+};
 
 use crate::socket_table::Holder;
 
@@ -33,4 +37,29 @@ fn holder(pid: u32, fd: Option<i32>) -> Holder {
         user: None,
         label: None,
     }
+}
+
+#[cfg(unix)]
+fn unix_raise_fd_limit() -> Option<u64> {
+    // SAFETY: `limit` is a valid, writable rlimit for getrlimit to fill.
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return None;
+    }
+    if limit.rlim_cur < limit.rlim_max {
+        let raised = libc::rlimit {
+            rlim_cur: limit.rlim_max,
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: `raised` is a valid rlimit; lowering or keeping the hard limit is allowed.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            limit = raised;
+        }
+    }
+    // rlim_t is u64 on Linux and macOS but not on every Unix.
+    #[allow(clippy::unnecessary_cast)]
+    Some(limit.rlim_cur as u64)
 }

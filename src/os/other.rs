@@ -42,3 +42,21 @@ pub fn socket_fd<S: AsSocket>(_socket: &S) -> Option<i32> {
 pub fn socket_inode<S: AsSocket>(_socket: &S) -> Option<u64> {
     None
 }
+
+/// Raises the soft open-file limit to the hard limit (Unix), or `None` where
+/// the OS has no such limit to read.
+pub fn raise_fd_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        super::unix_raise_fd_limit()
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// Other systems choose the source port at `bind()`; nothing to change.
+pub fn defer_port_choice<S: AsSocket>(_socket: &S) -> std::io::Result<()> {
+    Ok(())
+}

@@ -13,6 +13,17 @@ use crate::verdict::Verdict;
 /// The snapshot and its verdict as a JSON object; callers may add fields
 /// (such as the event that triggered it) before writing it.
 pub fn snapshot(snapshot: &Snapshot, verdict: &Verdict, labels: &Labels) -> Map<String, Value> {
+    let mut object = sockets_map(snapshot, labels);
+    object.insert("verdict".into(), verdict_json(verdict, labels));
+    object
+}
+
+/// The sockets without a verdict (the client side's view).
+pub fn sockets(snapshot: &Snapshot, labels: &Labels) -> Value {
+    Value::Object(sockets_map(snapshot, labels))
+}
+
+fn sockets_map(snapshot: &Snapshot, labels: &Labels) -> Map<String, Value> {
     let mut object = Map::new();
     object.insert("port".into(), json!(snapshot.port));
     object.insert("proto".into(), json!(snapshot.proto));
@@ -31,7 +42,6 @@ pub fn snapshot(snapshot: &Snapshot, verdict: &Verdict, labels: &Labels) -> Map<
         object.insert("peers".into(), Value::Array(peers));
     }
     object.insert("notes".into(), json!(snapshot.notes));
-    object.insert("verdict".into(), verdict_json(verdict, labels));
     object
 }
 

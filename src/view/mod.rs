@@ -66,6 +66,14 @@ pub fn tables(
     options: &TableOptions,
     labels: &Labels,
 ) -> String {
+    let mut out = socket_tables(snapshot, options, labels);
+    out.push_str(&verdict_line(verdict, labels, options.color));
+    out.push('\n');
+    out
+}
+
+/// The tables alone (with the summary of a long table, and the notes).
+pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Labels) -> String {
     let mut out = String::new();
     let (shown, cut) = rows_to_show(&snapshot.rows, options.max_rows);
     if cut > 0 {
@@ -92,9 +100,33 @@ pub fn tables(
     for note in &snapshot.notes {
         out.push_str(&format!("note: {note}\n"));
     }
-    out.push_str(&verdict_line(verdict, labels, options.color));
-    out.push('\n');
     out
+}
+
+/// What the clients' own sockets show: each has its own local port, and all
+/// point at the server's one port.
+pub fn mirror_line(snapshot: &Snapshot) -> String {
+    let clients: Vec<&Row> = snapshot.with_role(Role::Client).collect();
+    let local_ends: HashSet<_> = clients.iter().map(|r| r.socket.local).collect();
+    let ports: Vec<String> = clients
+        .iter()
+        .take(8)
+        .map(|r| r.socket.local.port().to_string())
+        .collect();
+    let more = clients.len().saturating_sub(8);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!(
+        "{} client sockets, {} distinct local ends (ports {}{more}), every one with remote port {}: \
+         the mirror image of the server's accepted sockets.\n",
+        clients.len(),
+        local_ends.len(),
+        ports.join(", "),
+        snapshot.port
+    )
 }
 
 /// `Verdict: HOLDS. 3 accepted sockets ...`
@@ -187,7 +219,7 @@ fn new_table(header: &[&str]) -> Table {
     table
         .load_style(comfy_table::presets::NOTHING)
         .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
-        .set_header(header.iter().map(|h| Cell::new(h)).collect::<Vec<_>>());
+        .set_header(header.iter().map(Cell::new).collect::<Vec<_>>());
     for column in table.column_iter_mut() {
         column.set_padding((0, 2));
     }

@@ -106,3 +106,34 @@ pub fn socket_inode<S: AsSocket>(socket: &S) -> Option<u64> {
     let rc = unsafe { libc::fstat(socket.as_fd().as_raw_fd(), &mut stat) };
     (rc == 0).then_some(stat.st_ino)
 }
+
+/// Raises this process's soft open-file limit to the hard limit and returns
+/// the new soft limit. Every socket is an open file, so this is the ceiling on
+/// connections one process can hold.
+pub fn raise_fd_limit() -> Option<u64> {
+    super::unix_raise_fd_limit()
+}
+
+/// Lets the kernel choose a client's source port at `connect()` rather than at
+/// `bind()` (IP_BIND_ADDRESS_NO_PORT). Bound to an IP with port 0, a socket
+/// would otherwise get a port that is unique for *every* destination; deferred,
+/// the port only has to make the 4-tuple unique, so each source IP offers the
+/// whole ephemeral range toward each server.
+pub fn defer_port_choice<S: AsSocket>(socket: &S) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: the fd is borrowed from a live socket; `on` outlives the call.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_fd().as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_BIND_ADDRESS_NO_PORT,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

@@ -1,0 +1,263 @@
+//! The command line: what each command accepts, and turning its outcome into
+//! an exit code.
+//!
+//! Errors are printed once, on one line, to stderr, as `sameport: what went
+//! wrong: why`, and the process exits with a code from [`crate::exit`]. A bad
+//! command line is reported the same way, with the usage code 2.
+
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::client::{self, ConnectOptions};
+use crate::labels::Labels;
+use crate::output::Output;
+use crate::serve::{self, ServeOptions};
+use crate::socket_table::Proto;
+use crate::view::{Format, ViewKind};
+use crate::{bind, exit, inspect};
+
+/// Proves, on this machine's kernel, that every socket a TCP server accepts
+/// shares the listening socket's port, and that UDP serves every client from
+/// one socket.
+#[derive(Debug, Parser)]
+#[command(name = "sameport", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run an echo server; after every accept print the sockets on its port and the verdict.
+    Serve(ServeArgs),
+    /// Open clients to a server, show their side of the table, send a message, print the echo.
+    Connect(ConnectArgs),
+    /// Print the sockets on a port of this host, whoever owns them, and the verdict; exit 0 if the claim holds.
+    Inspect(InspectArgs),
+}
+
+/// The port flag: 1-65535 (port 0 would mean "any port", which proves nothing).
+fn port_arg() -> clap::builder::RangedI64ValueParser<u16> {
+    clap::value_parser!(u16).range(1..)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ProtoArg {
+    Tcp,
+    Udp,
+}
+
+impl From<ProtoArg> for Proto {
+    fn from(p: ProtoArg) -> Proto {
+        match p {
+            ProtoArg::Tcp => Proto::Tcp,
+            ProtoArg::Udp => Proto::Udp,
+        }
+    }
+}
+
+/// Flags that choose how results are written.
+#[derive(Debug, Args)]
+struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Which table(s) to print.
+    #[arg(long, value_enum, default_value_t = ViewKind::Both)]
+    view: ViewKind,
+    /// Summarise tables longer than this (JSON always has every row).
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    max_rows: usize,
+    /// Replace every non-loopback IP address with a placeholder (host-A, host-B ...).
+    #[arg(long)]
+    redact: bool,
+}
+
+impl OutputArgs {
+    fn output(&self) -> Output {
+        Output::new(
+            self.format,
+            self.view,
+            self.max_rows,
+            Labels::new(self.redact, false),
+        )
+    }
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The port to listen on.
+    #[arg(long, short, default_value_t = 12000, value_parser = port_arg())]
+    port: u16,
+    /// The address to listen on [default: every interface, IPv4 and IPv6].
+    #[arg(long, value_name = "IP")]
+    bind: Option<IpAddr>,
+    /// TCP (listen and accept) or UDP (one socket for everyone).
+    #[arg(long, value_enum, default_value_t = ProtoArg::Tcp)]
+    proto: ProtoArg,
+    /// Text sent to every client right after accept, e.g. "Welcome to the Server\n".
+    #[arg(long, value_name = "TEXT")]
+    banner: Option<String>,
+    /// Close connections beyond this many at once [default: from the open-file limit].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_clients: Option<u64>,
+    /// Close a connection that sends nothing for this many seconds.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: Option<u64>,
+    /// Print no tables, only the start and stop lines (for benchmarks).
+    #[arg(long)]
+    quiet: bool,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+struct ConnectArgs {
+    /// The server, as HOST or HOST:PORT (e.g. 127.0.0.1:12000).
+    #[arg(value_name = "HOST[:PORT]")]
+    target: Option<String>,
+    /// The server's port, when TARGET does not give one.
+    #[arg(long, short, default_value_t = 12000, value_parser = port_arg())]
+    port: u16,
+    /// TCP or UDP clients.
+    #[arg(long, value_enum, default_value_t = ProtoArg::Tcp)]
+    proto: ProtoArg,
+    /// How many clients to open.
+    #[arg(long, short = 'n', default_value_t = 1, value_name = "N")]
+    count: usize,
+    /// Source addresses for the clients, used in turn (e.g. 127.0.0.2,127.0.0.3).
+    #[arg(long, value_delimiter = ',', value_name = "IP,...")]
+    from: Vec<IpAddr>,
+    /// A fixed source port for every client (instead of an ephemeral one).
+    #[arg(long, value_name = "PORT", value_parser = port_arg())]
+    source_port: Option<u16>,
+    /// The message each client sends [default: interactive when stdin is a terminal].
+    #[arg(long, short, value_name = "TEXT")]
+    message: Option<String>,
+    /// Keep the connections open this many seconds after the echo.
+    #[arg(long, value_name = "SECS")]
+    hold: Option<f64>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+struct InspectArgs {
+    /// The port to inspect.
+    #[arg(long, short, default_value_t = 12000, value_parser = port_arg())]
+    port: u16,
+    /// TCP or UDP sockets.
+    #[arg(long, value_enum, default_value_t = ProtoArg::Tcp)]
+    proto: ProtoArg,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Parses the command line, runs the command and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sameport: {}", one_line(&e));
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Inspect(args) => {
+            inspect::inspect(args.port, args.proto.into(), &args.output.output())
+        }
+        Command::Serve(args) => runtime()?.block_on(serve(args)),
+        Command::Connect(args) => runtime()?.block_on(connect(args)),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let options = ServeOptions {
+        addr: SocketAddr::new(args.bind.unwrap_or_else(bind::default_ip), args.port),
+        proto: args.proto.into(),
+        banner: args.banner.map(String::into_bytes),
+        max_clients: args
+            .max_clients
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        idle_timeout: args.idle_timeout.map(Duration::from_secs),
+        quiet: args.quiet,
+    };
+    serve::serve(options, args.output.output()).await
+}
+
+async fn connect(args: ConnectArgs) -> anyhow::Result<ExitCode> {
+    let Some(target) = args.target else {
+        eprintln!(
+            "sameport: connect needs a server address; for a server on this machine try:\n  \
+             sameport connect 127.0.0.1:{} --count 3 --from 127.0.0.2,127.0.0.3,127.0.0.4 --message hello",
+            args.port
+        );
+        return Ok(ExitCode::from(exit::USAGE));
+    };
+    let hold = match args.hold {
+        Some(secs) if (0.0..=86_400.0).contains(&secs) => Some(Duration::from_secs_f64(secs)),
+        Some(secs) => {
+            anyhow::bail!("--hold {secs}: expected a number of seconds between 0 and 86400")
+        }
+        None => None,
+    };
+    let prefer_v4 = args.from.first().is_none_or(IpAddr::is_ipv4);
+    let options = ConnectOptions {
+        target: client::resolve(&target, args.port, prefer_v4).await?,
+        proto: args.proto.into(),
+        count: args.count,
+        from: args.from,
+        source_port: args.source_port,
+        message: args.message.map(String::into_bytes),
+        hold,
+    };
+    client::connect(options, args.output.output()).await
+}
+
+/// A clap error as one line (its first), with the usage exit code. Help and
+/// version requests are printed whole and succeed.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::from(exit::USAGE)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let rendered = e.render().to_string();
+    let first = rendered.lines().next().unwrap_or("invalid command line");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    eprintln!("sameport: {first} (see sameport --help)");
+    ExitCode::from(exit::USAGE)
+}
+
+/// An error and its causes on one line: `outer: inner: root`.
+fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}").replace('\n', " ")
+}

@@ -1,0 +1,505 @@
+//! The `connect` command: clients, and what their side of the table shows.
+//!
+//! A client socket is the mirror image of an accepted one. The client's
+//! kernel picks a free local port (an *ephemeral* port) unless the program
+//! `bind()`s one, and the remote end is the server's (IP, port). Opening N
+//! clients from different source addresses (127.0.0.2, 127.0.0.3 ... are all
+//! this machine on Linux) gives the server N accepted sockets that differ only
+//! in their remote end: the textbook's three client hosts, on one machine.
+//!
+//! After connecting, `connect` reads the socket table from the client side
+//! (sockets whose *remote* port is P, held by this process) and prints it, then
+//! sends the message on each connection and prints the echo.
+
+use std::io::IsTerminal;
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpSocket, TcpStream, UdpSocket};
+
+use crate::output::{self, Output};
+use crate::snapshot::{Role, Snapshot};
+use crate::socket_table::{self, Attribution, OwnSockets, PortSide, Proto, Query, Registration};
+use crate::{os, shutdown, view};
+
+/// How long to wait for a connection or an echo.
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What `connect` was asked to do.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    pub target: SocketAddr,
+    pub proto: Proto,
+    pub count: usize,
+    /// Source addresses, used round-robin; empty: let the kernel choose.
+    pub from: Vec<IpAddr>,
+    /// A fixed source port for every client (the textbook's 26145).
+    pub source_port: Option<u16>,
+    pub message: Option<Vec<u8>>,
+    /// Keep the connections open this long after the echo.
+    pub hold: Option<Duration>,
+}
+
+/// One connected client.
+pub struct Client {
+    /// `client-1`, `client-2` ...
+    pub label: String,
+    pub local: SocketAddr,
+    pub conn: Conn,
+    /// Keeps the socket registered as ours for table reads.
+    _registration: Registration,
+}
+
+/// A client's socket.
+pub enum Conn {
+    Tcp(TcpStream),
+    Udp(UdpSocket),
+}
+
+/// Resolves `HOST[:PORT]` (`default_port` when none is given).
+pub async fn resolve(
+    target: &str,
+    default_port: u16,
+    prefer_v4: bool,
+) -> anyhow::Result<SocketAddr> {
+    if let Ok(addr) = target.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let (host, port) = match target.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => {
+            let port = port
+                .parse::<u16>()
+                .ok()
+                .filter(|&p| p != 0)
+                .ok_or_else(|| anyhow!("invalid port '{port}' in '{target}': expected 1-65535"))?;
+            (host, port)
+        }
+        _ => (
+            target.trim_start_matches('[').trim_end_matches(']'),
+            default_port,
+        ),
+    };
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| anyhow!("cannot resolve host '{host}': {e}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4() == prefer_v4)
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| anyhow!("host '{host}' has no addresses"))
+}
+
+/// Runs the `connect` command.
+pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<ExitCode> {
+    check_count(options.count)?;
+    let own = OwnSockets::new();
+    let mut clients = open_clients(&options, &own).await?;
+    for client in &clients {
+        eprintln!(
+            "sameport: {} {} {} -> {} connected",
+            client.label,
+            options.proto,
+            output.labels.addr(client.local),
+            output.labels.addr(options.target)
+        );
+    }
+    if !print_client_view(&options, &own, &output).await? {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let interactive = options.count == 1 && options.message.is_none();
+    match (&options.message, interactive) {
+        (Some(message), _) => exchange_all(&clients, message, &output).await?,
+        (None, true) if std::io::stdin().is_terminal() => interact(&clients[0]).await?,
+        (None, true) => {
+            return pipe_stdin(clients.remove(0))
+                .await
+                .map(|()| ExitCode::SUCCESS);
+        }
+        (None, false) => {}
+    }
+    if let Some(hold) = options.hold {
+        eprintln!(
+            "sameport: holding {} connections for {}s (Ctrl-C to close them now)",
+            clients.len(),
+            hold.as_secs_f64()
+        );
+        tokio::select! {
+            () = tokio::time::sleep(hold) => {}
+            _ = shutdown::signal() => {}
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every socket is an open file; refuse counts the process cannot hold.
+fn check_count(count: usize) -> anyhow::Result<()> {
+    if count == 0 {
+        bail!("--count must be at least 1");
+    }
+    if let Some(limit) = os::raise_fd_limit() {
+        let room = limit.saturating_sub(32);
+        if count as u64 > room {
+            bail!(
+                "--count {count} needs {count} open files, but this process may open {limit}; \
+                 use fewer clients (sameport scale spreads more over several processes)"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Opens the clients one after another (so their order is the order of `--from`).
+pub async fn open_clients(
+    options: &ConnectOptions,
+    own: &OwnSockets,
+) -> anyhow::Result<Vec<Client>> {
+    let mut clients = Vec::with_capacity(options.count);
+    for i in 0..options.count {
+        let label = format!("client-{}", i + 1);
+        let source = source_for(options, i);
+        let (conn, local) = match options.proto {
+            Proto::Tcp => {
+                let stream = open_tcp(options.target, source).await?;
+                let local = stream
+                    .local_addr()
+                    .context("reading the client's address")?;
+                (Conn::Tcp(stream), local)
+            }
+            Proto::Udp => {
+                let socket = open_udp(options.target, source).await?;
+                let local = socket
+                    .local_addr()
+                    .context("reading the client's address")?;
+                (Conn::Udp(socket), local)
+            }
+        };
+        let registration = match &conn {
+            Conn::Tcp(s) => own.register(s, &label),
+            Conn::Udp(s) => own.register(s, &label),
+        };
+        clients.push(Client {
+            label,
+            local: socket_table::canonical(local),
+            conn,
+            _registration: registration,
+        });
+    }
+    Ok(clients)
+}
+
+/// The source address of client `i`: the `--from` addresses in turn, with the
+/// fixed `--source-port` if one was given.
+fn source_for(options: &ConnectOptions, i: usize) -> Option<SocketAddr> {
+    let port = options.source_port.unwrap_or(0);
+    match options.from.get(i % options.from.len().max(1)) {
+        Some(&ip) => Some(SocketAddr::new(ip, port)),
+        None if port != 0 => Some(SocketAddr::new(unspecified_like(options.target), port)),
+        None => None,
+    }
+}
+
+fn unspecified_like(target: SocketAddr) -> IpAddr {
+    if target.is_ipv4() {
+        IpAddr::from([0, 0, 0, 0])
+    } else {
+        IpAddr::from([0u16; 8])
+    }
+}
+
+/// Opens one TCP connection, from `source` if given.
+pub async fn open_tcp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow::Result<TcpStream> {
+    let socket = if target.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .context("creating a socket")?;
+    if let Some(source) = source {
+        check_family(source, target)?;
+        if source.port() == 0 {
+            // Best effort: without it the kernel still picks a port at bind().
+            let _ = os::defer_port_choice(&socket);
+        } else {
+            // Allows a fixed source port again right after an earlier run.
+            socket.set_reuseaddr(true).context("setting SO_REUSEADDR")?;
+        }
+        socket.bind(source).map_err(|e| bind_error(e, source))?;
+    }
+    match tokio::time::timeout(TIMEOUT, socket.connect(target)).await {
+        Ok(Ok(stream)) => Ok(stream),
+        Ok(Err(e)) => Err(connect_error(e, source, target)),
+        Err(_) => bail!(
+            "connecting to {target} timed out after {}s",
+            TIMEOUT.as_secs()
+        ),
+    }
+}
+
+async fn open_udp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow::Result<UdpSocket> {
+    let bind_to = match source {
+        Some(source) => {
+            check_family(source, target)?;
+            source
+        }
+        None => SocketAddr::new(unspecified_like(target), 0),
+    };
+    let socket = UdpSocket::bind(bind_to)
+        .await
+        .map_err(|e| bind_error(e, bind_to))?;
+    // A connected UDP socket only fixes its default destination (and shows the
+    // remote end in the table); no packet is sent by connect().
+    socket
+        .connect(target)
+        .await
+        .map_err(|e| connect_error(e, source, target))?;
+    Ok(socket)
+}
+
+fn check_family(source: SocketAddr, target: SocketAddr) -> anyhow::Result<()> {
+    if source.is_ipv4() != target.is_ipv4() {
+        bail!(
+            "source {} and server {target} are different IP versions; use a --from address of the same version",
+            source.ip()
+        );
+    }
+    Ok(())
+}
+
+fn bind_error(e: std::io::Error, source: SocketAddr) -> anyhow::Error {
+    match e.kind() {
+        std::io::ErrorKind::AddrNotAvailable => anyhow!(
+            "{} is not an address of this machine (Linux has all of 127.0.0.0/8; \
+             elsewhere add an alias or use 127.0.0.1)",
+            source.ip()
+        ),
+        std::io::ErrorKind::AddrInUse => {
+            anyhow!("source address {source} is already in use by another socket")
+        }
+        _ => anyhow!("cannot bind the client to {source}: {e}"),
+    }
+}
+
+fn connect_error(
+    e: std::io::Error,
+    source: Option<SocketAddr>,
+    target: SocketAddr,
+) -> anyhow::Error {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => anyhow!(
+            "connection to {target} refused: nothing listens there (start `sameport serve --port {}` first)",
+            target.port()
+        ),
+        // With the source (IP, port) fixed, connect() fails this way when a
+        // socket with the same 4-tuple already exists.
+        std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::AddrInUse
+            if source.is_some_and(|s| s.port() != 0) =>
+        {
+            anyhow!(
+                "cannot connect from {} to {target}: that 4-tuple is already in use, and a 4-tuple can exist only once ({e})",
+                source.map(|s| s.to_string()).unwrap_or_default()
+            )
+        }
+        _ => anyhow!("cannot connect to {target}: {e}"),
+    }
+}
+
+/// Prints this process's client sockets as the table shows them. Returns
+/// `false` if stdout is closed.
+async fn print_client_view(
+    options: &ConnectOptions,
+    own: &OwnSockets,
+    output: &Output,
+) -> anyhow::Result<bool> {
+    let snapshot = client_snapshot(options.proto, options.target.port(), own).await?;
+    let text = match output.format {
+        view::Format::Json => {
+            let object = view::json::sockets(&snapshot, &output.labels);
+            format!("{object}\n")
+        }
+        view::Format::Table => format!(
+            "Client side: this process's sockets toward port {}\n{}\n{}{}",
+            options.target.port(),
+            "=".repeat(50),
+            view::socket_tables(&snapshot, &output.tables, &output.labels),
+            view::mirror_line(&snapshot)
+        ),
+    };
+    Ok(output::print(&text)?)
+}
+
+/// The sockets of this process whose remote port is `port`.
+pub async fn client_snapshot(
+    proto: Proto,
+    port: u16,
+    own: &OwnSockets,
+) -> anyhow::Result<Snapshot> {
+    let query = Query {
+        proto,
+        port,
+        side: PortSide::Remote,
+    };
+    let attribution = Attribution::Own(own.clone());
+    let read =
+        tokio::task::spawn_blocking(move || socket_table::read(&query, &attribution)).await??;
+    let pid = std::process::id();
+    let mine = read
+        .sockets
+        .into_iter()
+        .filter(|s| s.holders.iter().any(|h| h.pid == pid))
+        .collect();
+    let snapshot = Snapshot::new(port, proto, mine, read.notes);
+    debug_assert!(
+        snapshot
+            .rows
+            .iter()
+            .all(|r| r.role == Role::Client || r.role == Role::Other)
+    );
+    Ok(snapshot)
+}
+
+/// Sends `message` on every connection and prints each echo.
+async fn exchange_all(clients: &[Client], message: &[u8], output: &Output) -> anyhow::Result<()> {
+    let mut lines = String::new();
+    for client in clients {
+        let echo = exchange(&client.conn, message)
+            .await
+            .with_context(|| format!("{} ({})", client.label, client.local))?;
+        lines.push_str(&format!(
+            "{} {}: sent {} ({} bytes), echo {}\n",
+            client.label,
+            output.labels.addr(client.local),
+            show(message),
+            message.len(),
+            show(&echo)
+        ));
+    }
+    output::print(&lines)?;
+    Ok(())
+}
+
+/// Sends one message and reads its echo.
+///
+/// TCP is a byte stream, so the echo may arrive in several pieces (and after
+/// a banner the server sends first): read until what arrived ends with the
+/// message, or until nothing more comes.
+pub async fn exchange(conn: &Conn, message: &[u8]) -> anyhow::Result<Vec<u8>> {
+    match conn {
+        Conn::Tcp(stream) => {
+            write_all(stream, message).await?;
+            let mut received = Vec::new();
+            let mut buf = vec![0u8; 64 * 1024];
+            while !received.ends_with(message) || received.is_empty() {
+                match tokio::time::timeout(TIMEOUT, read_some(stream, &mut buf)).await {
+                    Ok(Ok(0)) => break,
+                    Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
+                    Ok(Err(e)) => return Err(e).context("reading the echo"),
+                    Err(_) => bail!("no echo within {}s", TIMEOUT.as_secs()),
+                }
+            }
+            Ok(received)
+        }
+        Conn::Udp(socket) => {
+            socket.send(message).await.context("sending the datagram")?;
+            let mut buf = vec![0u8; 65_536];
+            match tokio::time::timeout(TIMEOUT, socket.recv(&mut buf)).await {
+                Ok(Ok(n)) => Ok(buf[..n].to_vec()),
+                Ok(Err(e)) => Err(e).context("receiving the echo"),
+                Err(_) => bail!(
+                    "no echo within {}s (UDP does not retransmit: is `sameport serve --proto udp` running?)",
+                    TIMEOUT.as_secs()
+                ),
+            }
+        }
+    }
+}
+
+async fn write_all(stream: &TcpStream, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut written = 0;
+    while written < bytes.len() {
+        stream.writable().await?;
+        match stream.try_write(&bytes[written..]) {
+            Ok(n) => written += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e).context("sending"),
+        }
+    }
+    Ok(())
+}
+
+async fn read_some(stream: &TcpStream, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        stream.readable().await?;
+        match stream.try_read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            result => return result,
+        }
+    }
+}
+
+/// The textbook's interactive client: type a line, see it come back.
+async fn interact(client: &Client) -> anyhow::Result<()> {
+    eprintln!("sameport: type a line and press Enter; `exit` or Ctrl-D to quit");
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Some(line) = lines.next_line().await.context("reading the terminal")? {
+        if line.trim() == "exit" {
+            break;
+        }
+        let echo = exchange(&client.conn, format!("{line}\n").as_bytes()).await?;
+        if !output::print(&format!("From server: {}", String::from_utf8_lossy(&echo)))? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Piped stdin: send all of it, half-close, and copy everything echoed to
+/// stdout byte for byte (like `nc`).
+async fn pipe_stdin(client: Client) -> anyhow::Result<()> {
+    let mut stream = match client.conn {
+        Conn::Tcp(stream) => stream,
+        udp @ Conn::Udp(_) => {
+            let mut message = Vec::new();
+            tokio::io::stdin()
+                .read_to_end(&mut message)
+                .await
+                .context("reading stdin")?;
+            let echo = exchange(&udp, &message).await?;
+            let mut stdout = tokio::io::stdout();
+            stdout.write_all(&echo).await.context("writing stdout")?;
+            stdout.flush().await.context("writing stdout")?;
+            return Ok(());
+        }
+    };
+    let (mut reader, mut writer) = stream.split();
+    let send = async {
+        tokio::io::copy(&mut tokio::io::stdin(), &mut writer)
+            .await
+            .context("sending stdin")?;
+        // Half-close: "no more data from me"; the server echoes the rest and closes.
+        writer
+            .shutdown()
+            .await
+            .context("closing the sending side")?;
+        anyhow::Ok(())
+    };
+    let receive = async {
+        let mut stdout = tokio::io::stdout();
+        tokio::io::copy(&mut reader, &mut stdout)
+            .await
+            .context("copying the echo")?;
+        stdout.flush().await.context("writing stdout")?;
+        anyhow::Ok(())
+    };
+    tokio::try_join!(send, receive)?;
+    Ok(())
+}
+
+/// Bytes as a quoted string, invalid UTF-8 and control characters escaped.
+fn show(bytes: &[u8]) -> String {
+    format!("\"{}\"", bytes.escape_ascii())
+}

@@ -1,0 +1,34 @@
+//! The `inspect` command: the same proof for any server already running.
+//!
+//! `sameport inspect --port 80` reads the sockets whose local port is 80,
+//! whoever owns them (nginx, a Python server, a database ...), attributes them
+//! to processes the way `ss -p` and `lsof` do (but stopping as soon as every
+//! socket has an owner), prints the tables and the verdict once, and exits
+//! with the verdict as its exit code (see [`crate::exit`]).
+//!
+//! Sockets of other users' processes can only be attributed by root; without
+//! it their PID columns show `-` and a note says why. The verdict does not
+//! depend on PIDs, so it is the same either way.
+
+use std::process::ExitCode;
+
+use crate::output::{self, Output};
+use crate::snapshot::Snapshot;
+use crate::socket_table::{self, Attribution, PortSide, Proto, Query};
+use crate::{exit, verdict};
+
+/// Reads, judges and prints port `port` once.
+pub fn inspect(port: u16, proto: Proto, output: &Output) -> anyhow::Result<ExitCode> {
+    let query = Query {
+        proto,
+        port,
+        side: PortSide::Local,
+    };
+    let read = socket_table::read(&query, &Attribution::Search)?;
+    let snapshot = Snapshot::new(port, proto, read.sockets, read.notes);
+    let verdict = verdict::judge(&snapshot);
+    let heading = format!("Sockets on {proto} port {port} on this host");
+    let text = output.snapshot(&snapshot, &verdict, &heading, None);
+    output::print(&text)?;
+    Ok(exit::for_verdict(&verdict))
+}

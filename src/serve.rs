@@ -1,0 +1,171 @@
+//! The `serve` command: an echo server that shows the socket table on every accept.
+//!
+//! It wires the pieces together: [`bind`] opens the one socket, [`server`]
+//! (or [`udp_server`]) echoes, and a [`Reporter`] prints a snapshot of the
+//! port after every accept, attributing the sockets to this process from the
+//! fds it holds ([`OwnSockets`]), without searching `/proc`.
+//!
+//! [`bind`]: crate::bind
+//! [`server`]: crate::server
+//! [`udp_server`]: crate::udp_server
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::sync::watch;
+
+use crate::output::Output;
+use crate::reporter::Reporter;
+use crate::server::{self, Activity, Config, Hooks};
+use crate::socket_table::{Attribution, Kernel, OwnSockets, PortSide, Proto, Query};
+use crate::udp_server::{self, Clients};
+use crate::{bind, os, shutdown};
+
+/// Fds kept free for everything that is not a client connection (stdio, the
+/// listener, the netlink socket of a table read, log files ...).
+const RESERVED_FDS: u64 = 64;
+
+/// What `serve` was asked to do.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub proto: Proto,
+    pub banner: Option<Vec<u8>>,
+    /// `None`: as many as the open-file limit allows.
+    pub max_clients: Option<usize>,
+    pub idle_timeout: Option<Duration>,
+    /// Print no snapshots, only the start and stop lines.
+    pub quiet: bool,
+}
+
+/// Runs the server until SIGINT/SIGTERM.
+pub async fn serve(options: ServeOptions, output: Output) -> anyhow::Result<ExitCode> {
+    match options.proto {
+        Proto::Tcp => serve_tcp(options, output).await,
+        Proto::Udp => serve_udp(options, output).await,
+    }
+}
+
+async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<ExitCode> {
+    let fd_limit = os::raise_fd_limit();
+    let listener = bind::tcp_listener(options.addr)?;
+    let local = listener
+        .local_addr()
+        .context("reading the listening address")?;
+    let own = OwnSockets::new();
+    let _listener_registration = own.register(&listener, "server");
+    let listener =
+        tokio::net::TcpListener::from_std(listener).context("registering the listener")?;
+    announce(Proto::Tcp, local);
+
+    let (activity_tx, activity_rx) = watch::channel(Activity::default());
+    let reporter = (!options.quiet).then(|| {
+        let reporter = Reporter {
+            table: Arc::new(Kernel),
+            query: Query {
+                proto: Proto::Tcp,
+                port: local.port(),
+                side: PortSide::Local,
+            },
+            attribution: Attribution::Own(own.clone()),
+            output,
+            udp_clients: None,
+        };
+        tokio::spawn(reporter.follow(activity_rx))
+    });
+    let config = Config {
+        banner: options.banner,
+        max_clients: options
+            .max_clients
+            .unwrap_or_else(|| default_max_clients(fd_limit)),
+        idle_timeout: options.idle_timeout,
+    };
+    let hooks = Hooks {
+        own,
+        activity: Some(activity_tx),
+    };
+    let (signal_tx, signal_rx) = tokio::sync::oneshot::channel();
+    let stop = async move {
+        let _ = signal_tx.send(shutdown::signal().await);
+    };
+    let summary = server::run(listener, stop, config, hooks).await;
+    if let Some(reporter) = reporter {
+        let _ = reporter.await;
+    }
+    let signal = signal_rx.await.unwrap_or("signal");
+    eprintln!(
+        "sameport: stopped by {signal}: accepted {} connections ({} still open, {} refused over --max-clients), echoed {} bytes",
+        summary.accepted, summary.open_at_shutdown, summary.refused, summary.bytes_echoed
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<ExitCode> {
+    let socket = bind::udp_socket(options.addr)?;
+    let local = socket.local_addr().context("reading the bound address")?;
+    let own = OwnSockets::new();
+    let _registration = own.register(&socket, "server");
+    let socket = tokio::net::UdpSocket::from_std(socket).context("registering the socket")?;
+    announce(Proto::Udp, local);
+
+    let clients = Clients::new();
+    let (activity_tx, activity_rx) = watch::channel(Activity::default());
+    let reporter = (!options.quiet).then(|| {
+        let reporter = Reporter {
+            table: Arc::new(Kernel),
+            query: Query {
+                proto: Proto::Udp,
+                port: local.port(),
+                side: PortSide::Local,
+            },
+            attribution: Attribution::Own(own.clone()),
+            output,
+            udp_clients: Some(clients.clone()),
+        };
+        tokio::spawn(reporter.follow(activity_rx))
+    });
+    let (signal_tx, signal_rx) = tokio::sync::oneshot::channel();
+    let stop = async move {
+        let _ = signal_tx.send(shutdown::signal().await);
+    };
+    let summary = udp_server::run(socket, stop, clients, Some(activity_tx)).await;
+    if let Some(reporter) = reporter {
+        let _ = reporter.await;
+    }
+    let signal = signal_rx.await.unwrap_or("signal");
+    eprintln!(
+        "sameport: stopped by {signal}: echoed {} datagrams ({} bytes) for {} clients, all through one socket",
+        summary.datagrams, summary.bytes_echoed, summary.clients
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Tells the user (on stderr) where the server listens and how to connect.
+fn announce(proto: Proto, local: SocketAddr) {
+    let stack = if local.ip().is_unspecified() && local.is_ipv6() {
+        "every interface, IPv4 and IPv6"
+    } else if local.ip().is_unspecified() {
+        "every IPv4 interface"
+    } else {
+        "this address only"
+    };
+    let udp = if proto == Proto::Udp {
+        " --proto udp"
+    } else {
+        ""
+    };
+    eprintln!(
+        "sameport: {proto} echo server on {local} ({stack}); Ctrl-C to stop.\n\
+         sameport: try, in another terminal: sameport connect 127.0.0.1:{port}{udp} --count 3 --from 127.0.0.2,127.0.0.3,127.0.0.4 --message hello",
+        port = local.port()
+    );
+}
+
+/// One connection per open file the process may have, minus a reserve.
+fn default_max_clients(fd_limit: Option<u64>) -> usize {
+    let limit = fd_limit.unwrap_or(1024).saturating_sub(RESERVED_FDS).max(1);
+    usize::try_from(limit).unwrap_or(usize::MAX)
+}
