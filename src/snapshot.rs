@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 
-use crate::socket_table::{KernelSocket, Proto, SocketState};
+use crate::socket_table::{KernelSocket, Proto, SocketState, sort_sockets};
 
 /// The part a socket plays for the port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -67,7 +67,17 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Gives every socket its role and puts the rows in reading order.
-    pub fn new(port: u16, proto: Proto, sockets: Vec<KernelSocket>, notes: Vec<String>) -> Self {
+    pub fn new(
+        port: u16,
+        proto: Proto,
+        mut sockets: Vec<KernelSocket>,
+        notes: Vec<String>,
+    ) -> Self {
+        // Sort by address (a no-op for a table read, which comes sorted), then
+        // by role, keeping the address order within a role: listeners first,
+        // then accepted sockets ... (The stable sort is linear here: each
+        // role's rows are already in runs.)
+        sort_sockets(&mut sockets);
         let mut rows: Vec<Row> = sockets
             .into_iter()
             .map(|socket| Row {
@@ -75,13 +85,7 @@ impl Snapshot {
                 socket,
             })
             .collect();
-        rows.sort_by(|a, b| {
-            (a.role, a.socket.local, a.socket.remote).cmp(&(
-                b.role,
-                b.socket.local,
-                b.socket.remote,
-            ))
-        });
+        rows.sort_by_key(|row| row.role);
         Snapshot {
             port,
             proto,

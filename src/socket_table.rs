@@ -145,10 +145,11 @@ pub struct Holder {
     pub pid: u32,
     /// The descriptor number in that process; `None` where the OS does not say.
     pub fd: Option<i32>,
-    /// The program name, `None` when the process could not be read.
-    pub process: Option<String>,
+    /// The program name, `None` when the process could not be read. (Shared:
+    /// ten thousand sockets of one server hold one copy of its name.)
+    pub process: Option<Arc<str>>,
     /// The user the process runs as, `None` when unknown.
-    pub user: Option<String>,
+    pub user: Option<Arc<str>>,
     /// A name that is the same on every run (`server`, `client-2`), for sockets
     /// this process registered in [`OwnSockets`]; used by `--reproducible`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -368,6 +369,7 @@ pub fn read_portable(query: &Query, attribution: &Attribution) -> Result<TableRe
 fn finish(query: &Query, mut read: TableRead) -> Result<TableRead, TableError> {
     read.sockets
         .retain(|s| s.proto == query.proto && query.side.matches(query.port, s.local, s.remote));
+    sort_sockets(&mut read.sockets);
     name_holders(&mut read.sockets);
     Ok(read)
 }
@@ -396,18 +398,25 @@ fn name_holders(sockets: &mut [KernelSocket]) {
         ProcessRefreshKind::nothing().with_user(UpdateKind::Always),
     );
     let users = Users::new_with_refreshed_list().ok();
+    type Names = (Option<Arc<str>>, Option<Arc<str>>);
+    let names: HashMap<u32, Names> = pids
+        .iter()
+        .map(|&pid| {
+            let process = system.process(pid);
+            let name = process.map(|p| Arc::from(p.name().to_string_lossy().as_ref()));
+            let user = process.and_then(|p| p.user_id()).map(|uid| {
+                let known = users.as_ref().and_then(|users| users.get_user_by_id(uid));
+                Arc::from(known.map_or_else(|| uid.to_string(), |u| u.name().to_string()))
+            });
+            (pid.as_u32(), (name, user))
+        })
+        .collect();
     for holder in sockets.iter_mut().flat_map(|s| s.holders.iter_mut()) {
-        let Some(process) = system.process(Pid::from_u32(holder.pid)) else {
-            continue; // exited since the table was read
-        };
-        holder.process = Some(process.name().to_string_lossy().into_owned());
-        holder.user = process.user_id().map(|uid| {
-            users
-                .as_ref()
-                .and_then(|users| users.get_user_by_id(uid))
-                .map(|user| user.name().to_string())
-                .unwrap_or_else(|| uid.to_string())
-        });
+        // A process that exited since the table was read keeps `-`.
+        if let Some((name, user)) = names.get(&holder.pid) {
+            holder.process.clone_from(name);
+            holder.user.clone_from(user);
+        }
     }
 }
 
@@ -424,6 +433,27 @@ pub fn remote_or_none(addr: SocketAddr) -> Option<SocketAddr> {
         None
     } else {
         Some(canonical(addr))
+    }
+}
+
+/// A compact key that orders and compares addresses cheaply (IPv4 sorts as
+/// its IPv4-mapped IPv6 form). Sorting ten thousand rows by this key is several
+/// times faster than comparing `SocketAddr`s field by field.
+pub fn addr_key(addr: SocketAddr) -> (u128, u16) {
+    let ip = match addr.ip() {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
+        IpAddr::V6(v6) => v6.to_bits(),
+    };
+    (ip, addr.port())
+}
+
+/// Puts sockets in a stable reading order: by local end, then remote end.
+/// (The kernel returns them in hash-table order, which changes from run to run.)
+/// Cheap when they are sorted already.
+pub fn sort_sockets(sockets: &mut [KernelSocket]) {
+    let key = |s: &KernelSocket| (addr_key(s.local), s.remote.map(addr_key), s.state);
+    if !sockets.is_sorted_by_key(key) {
+        sockets.sort_by_cached_key(key);
     }
 }
 

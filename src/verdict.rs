@@ -21,13 +21,13 @@
 //! The verdict is a pure function of a [`Snapshot`]: it is tested on hand-built
 //! rows as well as on the real table.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 
 use serde::Serialize;
 
 use crate::snapshot::{Role, Snapshot};
-use crate::socket_table::Proto;
+use crate::socket_table::{Proto, addr_key};
 
 /// Whether the claim holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -84,7 +84,8 @@ pub struct Verdict {
     pub accepted: usize,
     /// The distinct remote (IP, port) pairs among them.
     pub distinct_remotes: usize,
-    /// The remote ends, in table order: what tells the accepted sockets apart.
+    /// The first few remote ends (at most 8), in table order: what tells the
+    /// accepted sockets apart. The explanation lists them.
     pub remotes: Vec<SocketAddr>,
     /// UDP: how many server sockets serve them; TCP: how many listening sockets.
     pub servers: usize,
@@ -116,21 +117,32 @@ fn judge_tcp(snapshot: &Snapshot) -> Verdict {
         .with_role(Role::Accepted)
         .filter_map(|row| Some((row.socket.local, row.socket.remote?)))
         .collect();
-    let remotes: Vec<SocketAddr> = accepted.iter().map(|&(_, remote)| remote).collect();
-    let distinct_remotes = remotes.iter().collect::<HashSet<_>>().len();
 
-    let mut problems = Vec::new();
-    for &(local, remote) in &accepted {
-        if local.port() != port {
-            problems.push(Problem::OtherLocalPort { local, remote });
-        }
+    let mut problems: Vec<Problem> = accepted
+        .iter()
+        .filter(|(local, _)| local.port() != port)
+        .map(|&(local, remote)| Problem::OtherLocalPort { local, remote })
+        .collect();
+    // Two sockets with the same 4-tuple are adjacent once the tuples are
+    // sorted (a snapshot's rows already are, so this sort is usually skipped).
+    let mut tuples: Vec<_> = accepted
+        .iter()
+        .enumerate()
+        .map(|(i, &(local, remote))| ((addr_key(local), addr_key(remote)), i))
+        .collect();
+    if !tuples.is_sorted_by_key(|&(key, _)| key) {
+        tuples.sort_unstable_by_key(|&(key, _)| key);
     }
-    let mut tuples = HashSet::new();
-    for &(local, remote) in &accepted {
-        if !tuples.insert((local, remote)) {
+    let mut distinct_tuples = usize::from(!tuples.is_empty());
+    for pair in tuples.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            let (local, remote) = accepted[pair[1].1];
             problems.push(Problem::DuplicateTuple { local, remote });
+        } else {
+            distinct_tuples += 1;
         }
     }
+    let distinct_remotes = count_distinct(accepted.iter().map(|&(_, remote)| addr_key(remote)));
     let missing = if listeners == 0 {
         Some(Missing::NoServer)
     } else if accepted.len() < 2 {
@@ -144,8 +156,12 @@ fn judge_tcp(snapshot: &Snapshot) -> Verdict {
         port,
         accepted: accepted.len(),
         distinct_remotes,
-        local_ip_disambiguates: distinct_remotes < tuples.len(),
-        remotes,
+        local_ip_disambiguates: distinct_remotes < distinct_tuples,
+        remotes: accepted
+            .iter()
+            .take(LISTED_REMOTES)
+            .map(|&(_, remote)| remote)
+            .collect(),
         servers: listeners,
         problems,
         missing,
@@ -198,12 +214,23 @@ fn judge_udp(snapshot: &Snapshot) -> Verdict {
         port,
         accepted: remotes.len(),
         distinct_remotes: remotes.len(),
-        remotes,
+        remotes: remotes.into_iter().take(LISTED_REMOTES).collect(),
         servers,
         local_ip_disambiguates: false,
         problems,
         missing,
     }
+}
+
+/// How many different values `keys` holds (by sorting: no hashing of
+/// thousands of addresses).
+fn count_distinct<K: Ord>(keys: impl Iterator<Item = K>) -> usize {
+    let mut keys: Vec<K> = keys.collect();
+    if !keys.is_sorted() {
+        keys.sort_unstable();
+    }
+    keys.dedup();
+    keys.len()
 }
 
 /// A contradiction outweighs missing evidence: a table that already breaks the
@@ -233,7 +260,7 @@ impl Verdict {
     }
 
     fn explain_holds(&self, addr: &dyn Fn(SocketAddr) -> String) -> String {
-        let list = list_addresses(&self.remotes, addr);
+        let list = list_addresses(&self.remotes, self.accepted, addr);
         match self.proto {
             Proto::Tcp => {
                 let by = if self.local_ip_disambiguates {
@@ -320,14 +347,19 @@ impl Verdict {
     }
 }
 
-fn list_addresses(addresses: &[SocketAddr], addr: &dyn Fn(SocketAddr) -> String) -> String {
-    let mut listed: Vec<String> = addresses
+/// The first addresses of `total`, then "and N more".
+fn list_addresses(
+    first: &[SocketAddr],
+    total: usize,
+    addr: &dyn Fn(SocketAddr) -> String,
+) -> String {
+    let mut listed: Vec<String> = first
         .iter()
         .take(LISTED_REMOTES)
         .map(|&a| addr(a))
         .collect();
-    if addresses.len() > LISTED_REMOTES {
-        listed.push(format!("and {} more", addresses.len() - LISTED_REMOTES));
+    if total > listed.len() {
+        listed.push(format!("and {} more", total - listed.len()));
     }
     listed.join(", ")
 }

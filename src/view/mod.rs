@@ -17,6 +17,8 @@ pub mod netstat;
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::socket_table::{SocketState, addr_key};
+
 use comfy_table::{Cell, Color, Table};
 
 use crate::labels::Labels;
@@ -184,18 +186,18 @@ fn rows_to_show(rows: &[Row], max_rows: usize) -> (Vec<&Row>, usize) {
 /// A few lines that say what a long table holds: counts per state and role,
 /// and how many distinct remote addresses and ends.
 fn summary(snapshot: &Snapshot) -> String {
-    let mut states: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut states: BTreeMap<SocketState, usize> = BTreeMap::new();
     let mut roles: BTreeMap<Role, usize> = BTreeMap::new();
-    let mut remote_ips = HashSet::new();
-    let mut remote_ends = HashSet::new();
+    let mut remote_ends = Vec::with_capacity(snapshot.rows.len());
     for row in &snapshot.rows {
-        *states.entry(row.socket.state.name()).or_default() += 1;
+        *states.entry(row.socket.state).or_default() += 1;
         *roles.entry(row.role).or_default() += 1;
-        if let Some(remote) = row.socket.remote {
-            remote_ips.insert(remote.ip());
-            remote_ends.insert(remote);
-        }
+        remote_ends.extend(row.socket.remote.map(addr_key));
     }
+    remote_ends.sort_unstable();
+    remote_ends.dedup();
+    let mut remote_ips: Vec<u128> = remote_ends.iter().map(|&(ip, _)| ip).collect();
+    remote_ips.dedup(); // sorted by IP already
     let states: Vec<String> = states.iter().map(|(s, n)| format!("{n} {s}")).collect();
     let roles: Vec<String> = roles
         .iter()

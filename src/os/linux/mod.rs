@@ -3,14 +3,13 @@
 mod procfs;
 mod sock_diag;
 
-use std::collections::HashSet;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
 pub use std::os::fd::AsFd as AsSocket;
 
-use crate::socket_table::{Attribution, KernelSocket, Query, TableError, TableRead};
+use crate::socket_table::{Attribution, KernelSocket, Query, TableError, TableRead, sort_sockets};
 
 /// Reads the sockets matching `query` and finds their holders.
 ///
@@ -20,39 +19,47 @@ pub fn read_socket_table(
     query: &Query,
     attribution: &Attribution,
 ) -> Result<TableRead, TableError> {
-    let (dumped, survey) = match attribution {
-        Attribution::Search => std::thread::scope(|scope| {
-            let survey = scope.spawn(|| procfs::survey(Path::new("/proc")));
-            let dumped = sock_diag::dump(query);
-            (dumped, survey.join().ok())
+    let dumped = match attribution {
+        Attribution::Search => {
+            let prepare = |sockets: &mut Vec<KernelSocket>| {
+                // Sorting here costs nothing extra: the helper thread is busy
+                // reading fds meanwhile.
+                sort_sockets(sockets);
+                targets(sockets)
+            };
+            procfs::dump_and_attribute(Path::new("/proc"), || sock_diag::dump(query), prepare).map(
+                |(mut sockets, found)| {
+                    let notes = attribute_found(&mut sockets, found);
+                    (sockets, notes)
+                },
+            )
+        }
+        _ => sock_diag::dump(query).map(|mut sockets| {
+            let notes = attribute(&mut sockets, attribution);
+            (sockets, notes)
         }),
-        _ => (sock_diag::dump(query), None),
     };
-    let mut sockets = match dumped {
-        Ok(sockets) => sockets,
+    match dumped {
+        Ok((sockets, notes)) => Ok(TableRead { sockets, notes }),
         // Kernels built without sock_diag (rare) still have the portable path.
-        Err(e) if is_unsupported(&e) => {
-            return super::portable::read_socket_table(query, attribution);
-        }
-        Err(e) => return Err(TableError::Dump(e.to_string())),
-    };
-    let notes = match survey {
-        Some(survey) => {
-            let found = procfs::attribute(survey, &targets(&sockets));
-            attribute_found(&mut sockets, found)
-        }
-        None => attribute(&mut sockets, attribution),
-    };
-    Ok(TableRead { sockets, notes })
+        Err(e) if is_unsupported(&e) => super::portable::read_socket_table(query, attribution),
+        Err(e) => Err(TableError::Dump(e.to_string())),
+    }
 }
 
 /// Fills in the holders of sockets read without them (used by the portable path).
 pub fn attribute(sockets: &mut [KernelSocket], attribution: &Attribution) -> Vec<String> {
     match attribution {
         Attribution::Search => {
-            let survey = procfs::survey(Path::new("/proc"));
-            let found = procfs::attribute(survey, &targets(sockets));
-            attribute_found(sockets, found)
+            let found = procfs::dump_and_attribute(
+                Path::new("/proc"),
+                || Ok::<_, ()>(()),
+                |_: &mut ()| targets(sockets),
+            );
+            match found {
+                Ok(((), found)) => attribute_found(sockets, found),
+                Err(()) => Vec::new(),
+            }
         }
         Attribution::Own(own) => {
             let pid = std::process::id();
@@ -69,17 +76,21 @@ pub fn attribute(sockets: &mut [KernelSocket], attribution: &Attribution) -> Vec
     }
 }
 
-fn targets(sockets: &[KernelSocket]) -> HashSet<u64> {
-    sockets.iter().filter_map(|s| s.inode).collect()
+fn targets(sockets: &[KernelSocket]) -> procfs::Targets {
+    procfs::Targets::new(
+        sockets
+            .iter()
+            .enumerate()
+            .filter_map(|(index, s)| Some((s.inode?, index))),
+    )
 }
 
-fn attribute_found(sockets: &mut [KernelSocket], mut found: procfs::Found) -> Vec<String> {
-    for socket in sockets.iter_mut() {
-        if let Some(holders) = socket.inode.and_then(|inode| found.holders.remove(&inode)) {
-            socket.holders = holders
-                .into_iter()
-                .map(|(pid, fd)| super::holder(pid, Some(fd)))
-                .collect();
+/// Gives each socket the holders found for it (`found.holders` names sockets
+/// by their index in `sockets`, in order).
+fn attribute_found(sockets: &mut [KernelSocket], found: procfs::Found) -> Vec<String> {
+    for (index, pid, fd) in found.holders {
+        if let Some(socket) = sockets.get_mut(index) {
+            socket.holders.push(super::holder(pid, Some(fd)));
         }
     }
     found.notes

@@ -1,35 +1,54 @@
 //! Finding the process that holds a socket, through `/proc/PID/fd`.
 //!
 //! The socket table names a socket by its inode number; each process's
-//! `/proc/PID/fd/N` is a symbolic link whose target reads `socket:[INODE]`.
-//! `ss -p` and `lsof` read every link of every process. That costs a few
-//! microseconds per open file on the whole machine, and is most of their time.
+//! `/proc/PID/fd/N` is a link to the open file, and for a socket, `stat`
+//! through that link gives the socket's inode. `ss -p` and `lsof` read every
+//! link of every process: a few microseconds per open file on the whole
+//! machine, most of their time.
 //!
-//! This walk does the same reading in a better order and stops early:
+//! This walk reads the same links, in a better order, on both cores, and
+//! stops early:
 //!
-//! 1. a **survey** lists the processes and how many fds each has (on Linux ≥ 6.2
-//!    `fstat` of `/proc/PID/fd` says so in `st_size`) and reads a small *sample*
-//!    of the fds of each big process; it runs while the socket table is dumped;
-//! 2. once the sockets are known, processes whose sample already hit one of them
-//!    are read first (a server with 10,000 connections is found at once, even if a
-//!    client process on the same machine holds 10,000 sockets too), then the
-//!    small processes, then the rest;
+//! 1. while one thread dumps the socket table, the other makes a **survey**:
+//!    the processes, how many fds each has (on Linux ≥ 6.2 `fstat` of
+//!    `/proc/PID/fd` says so in `st_size`), and a small *sample* of the fds of
+//!    each big process. Then it starts on the biggest process right away,
+//!    betting that the server is the process with the most open files;
+//! 2. once the sockets are known, processes whose sample hit one of them are
+//!    read first (a server with 10,000 connections is found at once, even if
+//!    a client process holds 10,000 sockets too; a wrong bet is abandoned),
+//!    then the small processes, then the rest. A big process is read by both
+//!    threads, each taking chunks of its fd numbers;
 //! 3. the walk stops as soon as every socket has a holder.
 //!
-//! A process that vanishes or cannot be read is skipped; what was not read is
-//! reported once as a note, never as an error.
+//! Fd numbers are probed directly (0, 1, 2 ...) instead of listing the
+//! directory first: a process's fds are almost always dense from 0, and
+//! listing would cost a third as much again. When the probes find fewer open
+//! fds than the process has, the directory is listed for the rest.
+//!
+//! A process that exits or cannot be read is skipped; what could not be read
+//! is reported once as a note, never as an error.
 
-use std::collections::{HashMap, HashSet};
 use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
 
 /// Processes with more fds than this are sampled during the survey.
 const SAMPLE_ABOVE: usize = 64;
 /// How many fds of a big process the survey reads.
 const SAMPLE_SIZE: usize = 16;
+/// Processes with at least this many fds are read by both threads.
+const SHARE_ABOVE: usize = 1024;
+/// How many fd numbers a thread takes at a time from a shared process.
+const CHUNK: usize = 256;
+/// Fd numbers probed past the count, so a few closed low fds (a daemon that
+/// closed stdin) do not force a directory listing.
+const PROBE_SLACK: usize = 64;
 
 /// What the survey learned about one process.
 #[derive(Debug)]
@@ -44,23 +63,319 @@ struct ProcessInfo {
 /// The list of processes, made before the sockets are known.
 #[derive(Debug)]
 pub struct Survey {
-    proc_root: std::path::PathBuf,
+    proc_root: PathBuf,
     processes: Vec<ProcessInfo>,
     /// Why `/proc` itself could not be listed, if it could not.
     unlisted: Option<String>,
 }
 
-/// The holders found for the target sockets: inode -> (pid, fd) pairs.
+/// The sockets to attribute: (inode, the socket's index in the caller's
+/// list), sorted by inode, so that checking an inode is a binary search rather
+/// than a hash (there may be tens of thousands), and a hit says directly which
+/// socket it belongs to.
+#[derive(Debug, Default)]
+pub struct Targets(Vec<(u64, usize)>);
+
+impl Targets {
+    pub fn new(inodes: impl IntoIterator<Item = (u64, usize)>) -> Self {
+        let mut inodes: Vec<(u64, usize)> = inodes.into_iter().collect();
+        inodes.sort_unstable();
+        inodes.dedup_by_key(|&mut (inode, _)| inode);
+        Targets(inodes)
+    }
+
+    fn position(&self, inode: u64) -> Option<usize> {
+        self.0.binary_search_by_key(&inode, |&(i, _)| i).ok()
+    }
+
+    fn contains(&self, inode: u64) -> bool {
+        self.position(inode).is_some()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The holders found for the target sockets.
 #[derive(Debug, Default)]
 pub struct Found {
-    pub holders: HashMap<u64, Vec<(u32, i32)>>,
+    /// (index of the socket, pid, fd), sorted: a socket's holders are adjacent.
+    pub holders: Vec<(usize, u32, i32)>,
     pub notes: Vec<String>,
-    /// How many processes' fd tables were read in full (for benchmarks and tests).
+    /// How many processes' fd tables were read (for tests).
     pub processes_walked: usize,
 }
 
+/// Runs `dump` on this thread while a second thread surveys `/proc` and
+/// starts reading the biggest process; then finds the holders of the sockets
+/// `dump` returned, whose inodes `prepare` gives. (`prepare` may also do other
+/// work on the dump: it runs while the helper keeps reading fds.)
+pub fn dump_and_attribute<T, E>(
+    proc_root: &Path,
+    dump: impl FnOnce() -> Result<T, E>,
+    prepare: impl FnOnce(&mut T) -> Targets,
+) -> Result<(T, Found), E> {
+    std::thread::scope(|scope| {
+        let (to_helper, jobs) = channel::<Arc<Job>>();
+        let (helper_done, done) = channel::<Message>();
+        let root = proc_root.to_path_buf();
+        scope.spawn(move || helper(&root, jobs, helper_done));
+        // If the dump fails, returning drops `to_helper`, which stops the
+        // helper once it finishes what it is doing.
+        let mut dumped = dump()?;
+        let targets = prepare(&mut dumped);
+        let found = match done.recv() {
+            Ok(Message::Surveyed(survey, bet)) => {
+                coordinate(survey, bet, &targets, &to_helper, &done)
+            }
+            _ => Found::default(),
+        };
+        drop(to_helper);
+        Ok((dumped, found))
+    })
+}
+
+/// What the helper thread tells the main thread.
+enum Message {
+    /// The survey, and the job the helper started on before the sockets were known.
+    Surveyed(Survey, Option<Arc<Job>>),
+    /// The helper finished (or gave up) its share of a job.
+    Finished,
+}
+
+/// The helper thread: survey, bet on the biggest process, then help with
+/// whatever jobs the main thread sends until it hangs up.
+fn helper(proc_root: &Path, jobs: Receiver<Arc<Job>>, done: Sender<Message>) {
+    let survey = survey(proc_root);
+    let bet = survey
+        .processes
+        .iter()
+        .filter(|p| p.pid != std::process::id())
+        .filter(|p| p.fd_count.is_some_and(|n| n >= SHARE_ABOVE))
+        .max_by_key(|p| p.fd_count)
+        .and_then(|p| Job::open(proc_root, p).ok())
+        .map(Arc::new);
+    if done.send(Message::Surveyed(survey, bet.clone())).is_err() {
+        return;
+    }
+    if let Some(job) = bet {
+        job.work();
+        if done.send(Message::Finished).is_err() {
+            return;
+        }
+    }
+    while let Ok(job) = jobs.recv() {
+        job.work();
+        if done.send(Message::Finished).is_err() {
+            return;
+        }
+    }
+}
+
+/// The main thread's part once the sockets are known: decide the order, keep
+/// or abandon the helper's bet, read processes until every target has a holder.
+fn coordinate(
+    survey: Survey,
+    bet: Option<Arc<Job>>,
+    targets: &Targets,
+    helper: &Sender<Arc<Job>>,
+    done: &Receiver<Message>,
+) -> Found {
+    let mut walk = Walk::new(targets);
+    if let Some(why) = &survey.unlisted {
+        if !targets.is_empty() {
+            walk.found
+                .notes
+                .push(format!("{why}; the PID columns show -"));
+        }
+        if bet.is_some() {
+            let _ = done.recv();
+        }
+        return walk.found;
+    }
+    let order = walk_order(survey.processes, targets);
+    let mut order = order.into_iter().peekable();
+    if let Some(job) = bet {
+        // Keep the bet if the sample says this process holds target sockets
+        // (or if there are targets and nothing better is known); otherwise
+        // call the helper off at once.
+        let first_hit = order
+            .peek()
+            .is_some_and(|p| p.pid == job.pid && !p.sample.is_empty());
+        if first_hit && !targets.is_empty() {
+            order.next();
+            job.work();
+        } else {
+            job.abort.store(true, Ordering::Relaxed);
+        }
+        let _ = done.recv();
+        if !job.abort.load(Ordering::Relaxed) {
+            walk.finish_job(&job, &survey.proc_root);
+        }
+    }
+    for process in order {
+        if walk.remaining == 0 {
+            break;
+        }
+        let Ok(job) = Job::open(&survey.proc_root, &process) else {
+            walk.unreadable += 1;
+            continue;
+        };
+        let job = Arc::new(job);
+        let shared =
+            process.fd_count.is_some_and(|n| n >= SHARE_ABOVE) && helper.send(job.clone()).is_ok();
+        job.work();
+        if shared {
+            let _ = done.recv();
+        }
+        walk.finish_job(&job, &survey.proc_root);
+    }
+    walk.finish()
+}
+
+/// The state of one attribution.
+struct Walk<'a> {
+    targets: &'a Targets,
+    /// `attributed[i]`: target `i` has a holder.
+    attributed: Vec<bool>,
+    /// Targets without a holder yet.
+    remaining: usize,
+    unreadable: usize,
+    found: Found,
+}
+
+impl<'a> Walk<'a> {
+    fn new(targets: &'a Targets) -> Self {
+        Walk {
+            targets,
+            attributed: vec![false; targets.len()],
+            remaining: targets.len(),
+            unreadable: 0,
+            found: Found::default(),
+        }
+    }
+
+    /// Collects a finished job's sockets, reading any fds the probes missed.
+    fn finish_job(&mut self, job: &Job, proc_root: &Path) {
+        let mut result = job.take_result();
+        if result.open < job.fd_count {
+            // Some fds lie beyond the probed range: list the directory for them.
+            if let Ok(listed) = FdDir::open(proc_root, job.pid).and_then(|dir| dir.list()) {
+                for fd in listed
+                    .into_iter()
+                    .filter(|&fd| fd as usize >= job.probe_end)
+                {
+                    if let Some(inode) = job.dir.socket_inode(fd) {
+                        result.sockets.push((inode, fd));
+                    }
+                }
+            }
+        }
+        self.found.processes_walked += 1;
+        for (inode, fd) in result.sockets {
+            if let Some(i) = self.targets.position(inode) {
+                if !self.attributed[i] {
+                    self.attributed[i] = true;
+                    self.remaining -= 1;
+                }
+                self.found.holders.push((self.targets.0[i].1, job.pid, fd));
+            }
+        }
+    }
+
+    fn finish(mut self) -> Found {
+        if self.remaining > 0 && self.unreadable > 0 {
+            self.found.notes.push(format!(
+                "{} processes could not be read (permission denied); {} sockets show - \
+                 for PID (run as root to see every owner)",
+                self.unreadable, self.remaining
+            ));
+        }
+        // Sorted by socket, then pid and fd, whichever thread found them.
+        self.found.holders.sort_unstable();
+        self.found
+    }
+}
+
+/// Reading one process's fds, possibly by two threads at once.
+struct Job {
+    pid: u32,
+    dir: FdDir,
+    /// How many fds the process has (from the survey).
+    fd_count: usize,
+    /// Fd numbers `0..probe_end` are probed.
+    probe_end: usize,
+    /// The next fd number to hand out.
+    cursor: AtomicUsize,
+    /// Set when the job is no longer wanted.
+    abort: AtomicBool,
+    result: Mutex<JobResult>,
+}
+
+#[derive(Default)]
+struct JobResult {
+    /// Socket fds found: (inode, fd).
+    sockets: Vec<(u64, i32)>,
+    /// How many probed fd numbers were open (of any kind).
+    open: usize,
+}
+
+impl Job {
+    fn open(proc_root: &Path, process: &ProcessInfo) -> io::Result<Job> {
+        let dir = FdDir::open(proc_root, process.pid)?;
+        // Without a count from the kernel, list the directory to learn it.
+        let fd_count = match process.fd_count {
+            Some(n) => n,
+            None => dir.list()?.len(),
+        };
+        Ok(Job {
+            pid: process.pid,
+            dir,
+            fd_count,
+            probe_end: fd_count + PROBE_SLACK,
+            cursor: AtomicUsize::new(0),
+            abort: AtomicBool::new(false),
+            result: Mutex::default(),
+        })
+    }
+
+    /// Probes chunks of fd numbers until none are left (or the job is abandoned).
+    fn work(&self) {
+        let mut local = JobResult::default();
+        while !self.abort.load(Ordering::Relaxed) {
+            let start = self.cursor.fetch_add(CHUNK, Ordering::Relaxed);
+            if start >= self.probe_end {
+                break;
+            }
+            for fd in start..(start + CHUNK).min(self.probe_end) {
+                let Ok(fd) = i32::try_from(fd) else { break };
+                match self.dir.probe(fd) {
+                    Probe::Socket(inode) => {
+                        local.open += 1;
+                        local.sockets.push((inode, fd));
+                    }
+                    Probe::OtherFile => local.open += 1,
+                    Probe::Closed => {}
+                }
+            }
+        }
+        let mut result = self.result.lock().unwrap_or_else(|p| p.into_inner());
+        result.open += local.open;
+        result.sockets.append(&mut local.sockets);
+    }
+
+    fn take_result(&self) -> JobResult {
+        std::mem::take(&mut *self.result.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
 /// Lists the processes under `proc_root` and samples the big ones.
-pub fn survey(proc_root: &Path) -> Survey {
+fn survey(proc_root: &Path) -> Survey {
     let mut survey = Survey {
         proc_root: proc_root.to_path_buf(),
         processes: Vec::new(),
@@ -82,7 +397,8 @@ pub fn survey(proc_root: &Path) -> Survey {
         else {
             continue;
         };
-        // A process can exit between the listing and this open: skip it.
+        // A process can exit between the listing and this open; one we may
+        // not read is kept, so the walk can count it as unreadable.
         let Ok(dir) = FdDir::open(proc_root, pid) else {
             survey.processes.push(ProcessInfo {
                 pid,
@@ -91,7 +407,7 @@ pub fn survey(proc_root: &Path) -> Survey {
             });
             continue;
         };
-        let fd_count = counts_work.then(|| dir.fd_count()).flatten();
+        let fd_count = if counts_work { dir.fd_count() } else { None };
         // Kernel threads have no fd table at all: nothing to find there.
         if fd_count == Some(0) {
             continue;
@@ -109,73 +425,20 @@ pub fn survey(proc_root: &Path) -> Survey {
     survey
 }
 
-/// Finds the holders of `targets`, reading as few processes as it can.
-pub fn attribute(survey: Survey, targets: &HashSet<u64>) -> Found {
-    let mut found = Found::default();
-    if let Some(why) = &survey.unlisted {
-        if !targets.is_empty() {
-            found.notes.push(format!("{why}; the PID columns show -"));
-        }
-        return found;
-    }
-    let mut remaining: HashSet<u64> = targets.clone();
-    let mut unreadable = 0usize;
-    for process in walk_order(survey.processes, targets) {
-        if remaining.is_empty() {
-            break;
-        }
-        let dir = match FdDir::open(&survey.proc_root, process.pid) {
-            Ok(dir) => dir,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(_) => {
-                unreadable += 1;
-                continue;
-            }
-        };
-        let Ok(fds) = dir.list() else {
-            unreadable += 1;
-            continue;
-        };
-        found.processes_walked += 1;
-        for fd in fds {
-            if let Some(inode) = dir.socket_inode(fd)
-                && targets.contains(&inode)
-            {
-                remaining.remove(&inode);
-                found
-                    .holders
-                    .entry(inode)
-                    .or_default()
-                    .push((process.pid, fd));
-            }
-        }
-    }
-    if !remaining.is_empty() && unreadable > 0 {
-        found.notes.push(format!(
-            "{unreadable} processes could not be read (permission denied); \
-             {} sockets show - for PID (run as root to see every owner)",
-            remaining.len()
-        ));
-    }
-    found
-}
-
 /// The order in which to read processes: those whose sample hit a target first
 /// (most hits first), then small processes (cheap to read), then big ones.
-fn walk_order(mut processes: Vec<ProcessInfo>, targets: &HashSet<u64>) -> Vec<ProcessInfo> {
+/// This process itself is skipped: the tool never holds the sockets it inspects.
+fn walk_order(mut processes: Vec<ProcessInfo>, targets: &Targets) -> Vec<ProcessInfo> {
     let own_pid = std::process::id();
     processes.retain(|p| p.pid != own_pid);
-    let hits = |p: &ProcessInfo| {
-        p.sample
-            .iter()
-            .filter(|(inode, _)| targets.contains(inode))
-            .count()
-    };
+    for p in &mut processes {
+        p.sample.retain(|&(inode, _)| targets.contains(inode));
+    }
     processes.sort_by_cached_key(|p| {
-        let h = hits(p);
+        let hits = p.sample.len();
         let size = p.fd_count.unwrap_or(usize::MAX);
-        if h > 0 {
-            (0, usize::MAX - h, usize::MAX - size)
+        if hits > 0 {
+            (0, usize::MAX - hits, usize::MAX - size)
         } else {
             (1, 0, size)
         }
@@ -193,9 +456,16 @@ fn fd_counts_are_reported(proc_root: &Path) -> bool {
         .is_some_and(|n| n > 0)
 }
 
-/// An open `/proc/PID/fd` directory. Reading links relative to this directory
-/// (`readlinkat`) saves the kernel from resolving `/proc/PID/fd` again for
-/// every fd, which is what reading `/proc/PID/fd/N` by full path costs.
+/// What one fd number turned out to be.
+enum Probe {
+    Socket(u64),
+    OtherFile,
+    Closed,
+}
+
+/// An open `/proc/PID/fd` directory. Looking up fds relative to it
+/// (`fstatat(dir, "5")`) saves the kernel from resolving `/proc/PID/fd` again
+/// for every fd, which reading `/proc/PID/fd/5` by full path would cost.
 struct FdDir(OwnedFd);
 
 impl FdDir {
@@ -224,11 +494,10 @@ impl FdDir {
         let mut stat: libc::stat = unsafe { std::mem::zeroed() };
         // SAFETY: the fd is open for the life of `self`; `stat` is writable.
         let rc = unsafe { libc::fstat(self.0.as_raw_fd(), &mut stat) };
-        (rc == 0).then_some(usize::try_from(stat.st_size).unwrap_or(0))
+        (rc == 0).then(|| usize::try_from(stat.st_size).unwrap_or(0))
     }
 
-    /// Reads `SAMPLE_SIZE` fds spread evenly over `0..fd_count`. Fd numbers are
-    /// usually dense from 0, so most probes hit an open fd.
+    /// Reads `SAMPLE_SIZE` fds spread evenly over `0..fd_count`.
     fn sample(&self, fd_count: usize) -> Vec<(u64, i32)> {
         let step = (fd_count / SAMPLE_SIZE).max(1);
         (0..SAMPLE_SIZE)
@@ -237,22 +506,29 @@ impl FdDir {
             .collect()
     }
 
-    /// The inode of the socket open as `fd`, or `None` if `fd` is not a socket
-    /// (or was closed meanwhile).
+    /// The inode of the socket open as `fd`, if `fd` is an open socket.
     fn socket_inode(&self, fd: i32) -> Option<u64> {
-        let mut name = itoa_buf(fd);
-        let mut target = [0u8; 64];
-        // SAFETY: `name` is NUL-terminated; `target` is writable for its length.
-        let len = unsafe {
-            libc::readlinkat(
-                self.0.as_raw_fd(),
-                name.as_mut_ptr().cast(),
-                target.as_mut_ptr().cast(),
-                target.len(),
-            )
-        };
-        let len = usize::try_from(len).ok()?;
-        parse_socket_link(target.get(..len)?)
+        match self.probe(fd) {
+            Probe::Socket(inode) => Some(inode),
+            _ => None,
+        }
+    }
+
+    /// `stat` through the fd's link: for a socket, the socket's inode.
+    fn probe(&self, fd: i32) -> Probe {
+        let name = decimal(fd);
+        // SAFETY: an all-zero `stat` is a valid value to be overwritten.
+        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: `name` is NUL-terminated; `stat` is writable; the dir fd is open.
+        let rc = unsafe { libc::fstatat(self.0.as_raw_fd(), name.as_ptr().cast(), &mut stat, 0) };
+        if rc != 0 {
+            return Probe::Closed;
+        }
+        if stat.st_mode & libc::S_IFMT == libc::S_IFSOCK {
+            Probe::Socket(stat.st_ino)
+        } else {
+            Probe::OtherFile
+        }
     }
 
     /// Lists the open fd numbers with `getdents64`, without an allocation per entry.
@@ -269,10 +545,7 @@ impl FdDir {
                     buf.len(),
                 )
             };
-            if n < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            let n = n as usize;
+            let n = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
             if n == 0 {
                 return Ok(fds);
             }
@@ -291,31 +564,34 @@ fn parse_dirents(mut records: &[u8], fds: &mut Vec<i32>) {
         if reclen <= NAME_OFFSET || reclen > records.len() {
             return;
         }
-        let name = &records[NAME_OFFSET..reclen];
-        let name = name.split(|&b| b == 0).next().unwrap_or_default();
-        if let Some(fd) = parse_decimal(name) {
+        let name = records[NAME_OFFSET..reclen]
+            .split(|&b| b == 0)
+            .next()
+            .unwrap_or_default();
+        if let Some(fd) = std::str::from_utf8(name).ok().and_then(|n| n.parse().ok()) {
             fds.push(fd);
         }
         records = &records[reclen..];
     }
 }
 
-/// `socket:[12345]` -> 12345; any other link target -> `None`.
-fn parse_socket_link(target: &[u8]) -> Option<u64> {
-    let digits = target.strip_prefix(b"socket:[")?.strip_suffix(b"]")?;
-    std::str::from_utf8(digits).ok()?.parse().ok()
-}
-
-fn parse_decimal(digits: &[u8]) -> Option<i32> {
-    std::str::from_utf8(digits).ok()?.parse().ok()
-}
-
-/// Formats a non-negative fd as a NUL-terminated decimal string on the stack.
-fn itoa_buf(fd: i32) -> [u8; 12] {
+/// A non-negative fd as a NUL-terminated decimal string, on the stack.
+fn decimal(fd: i32) -> [u8; 12] {
     let mut out = [0u8; 12];
-    let text = fd.to_string();
-    let len = text.len().min(11);
-    out[..len].copy_from_slice(&text.as_bytes()[..len]);
+    let mut digits = [0u8; 10];
+    let mut n = fd.unsigned_abs();
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for i in 0..len {
+        out[i] = digits[len - 1 - i];
+    }
     out
 }
 
@@ -324,47 +600,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn socket_links_are_parsed_and_others_ignored() {
-        assert_eq!(parse_socket_link(b"socket:[81234]"), Some(81234));
-        assert_eq!(parse_socket_link(b"pipe:[81234]"), None);
-        assert_eq!(parse_socket_link(b"/dev/null"), None);
-        assert_eq!(parse_socket_link(b"socket:[]"), None);
-        assert_eq!(parse_socket_link(b"socket:[12"), None);
-    }
-
-    #[test]
-    fn itoa_buf_is_nul_terminated() {
-        assert_eq!(&itoa_buf(0)[..2], b"0\0");
-        assert_eq!(&itoa_buf(19999)[..6], b"19999\0");
+    fn decimal_is_nul_terminated() {
+        assert_eq!(&decimal(0)[..2], b"0\0");
+        assert_eq!(&decimal(7)[..2], b"7\0");
+        assert_eq!(&decimal(19999)[..6], b"19999\0");
+        assert_eq!(&decimal(i32::MAX)[..11], b"2147483647\0");
     }
 
     #[test]
     fn our_own_socket_is_found_by_its_inode() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let inode = crate::os::socket_inode(&listener).unwrap();
-        let survey = survey(Path::new("/proc"));
-        // The walk skips its own process (inspect never holds the sockets it
-        // looks for), so look ourselves up directly.
         let dir = FdDir::open(Path::new("/proc"), std::process::id()).unwrap();
-        let fds = dir.list().unwrap();
         let fd = listener.as_raw_fd();
-        assert!(fds.contains(&fd));
+        assert!(dir.list().unwrap().contains(&fd));
         assert_eq!(dir.socket_inode(fd), Some(inode));
-        assert!(!survey.processes.is_empty());
+        assert!(matches!(dir.probe(0), Probe::OtherFile | Probe::Socket(_)));
     }
 
     #[test]
     fn a_missing_proc_is_a_note_not_a_panic() {
-        let survey = survey(Path::new("/nonexistent-proc-root"));
-        let found = attribute(survey, &HashSet::from([42]));
+        let (_, found) = dump_and_attribute(
+            Path::new("/nonexistent-proc-root"),
+            || Ok::<_, ()>(()),
+            |_| Targets::new([(42, 0)]),
+        )
+        .unwrap();
         assert!(found.holders.is_empty());
         assert_eq!(found.notes.len(), 1, "{:?}", found.notes);
         assert!(found.notes[0].contains("/nonexistent-proc-root"));
     }
 
     #[test]
+    fn a_failed_dump_stops_the_helper() {
+        let result = dump_and_attribute(
+            Path::new("/proc"),
+            || Err::<(), _>("no"),
+            |_| Targets::default(),
+        );
+        assert_eq!(result.err(), Some("no"));
+    }
+
+    #[test]
     fn processes_whose_sample_hit_are_walked_first() {
-        let targets = HashSet::from([7, 8]);
+        let targets = Targets::new([(7, 0), (8, 1)]);
         let processes = vec![
             ProcessInfo {
                 pid: 1,
@@ -392,5 +671,20 @@ mod tests {
             .map(|p| p.pid)
             .collect();
         assert_eq!(order, vec![3, 4, 1, 2]);
+    }
+
+    #[test]
+    fn dirents_are_parsed() {
+        let mut records = Vec::new();
+        for name in [".", "..", "0", "17"] {
+            let reclen = (19 + name.len() + 1 + 7) & !7;
+            let mut rec = vec![0u8; reclen];
+            rec[16..18].copy_from_slice(&(reclen as u16).to_ne_bytes());
+            rec[19..19 + name.len()].copy_from_slice(name.as_bytes());
+            records.extend(rec);
+        }
+        let mut fds = Vec::new();
+        parse_dirents(&records, &mut fds);
+        assert_eq!(fds, vec![0, 17]);
     }
 }

@@ -13,13 +13,17 @@ use std::io;
 use std::net::SocketAddr;
 
 use netlink_packet_core::{
-    NLM_F_DUMP, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload,
+    NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NetlinkBuffer, NetlinkHeader,
+    NetlinkMessage,
 };
 use netlink_packet_sock_diag::SockDiagMessage;
-use netlink_packet_sock_diag::constants::{AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP};
-use netlink_packet_sock_diag::inet::{
-    ExtensionFlags, InetRequest, InetResponse, SocketId, StateFlags,
+use netlink_packet_sock_diag::constants::{
+    AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DIAG_BY_FAMILY,
 };
+use netlink_packet_sock_diag::inet::{
+    ExtensionFlags, InetRequest, InetResponseBuffer, InetResponseHeader, SocketId, StateFlags,
+};
+use netlink_packet_utils::Parseable;
 use netlink_sys::protocols::NETLINK_SOCK_DIAG;
 use netlink_sys::{Socket, SocketAddr as NetlinkAddr};
 
@@ -46,18 +50,16 @@ pub fn dump(query: &Query) -> io::Result<Vec<KernelSocket>> {
         PortSide::Either => &[(query.port, 0), (0, query.port)],
     };
     let mut sockets = Vec::new();
-    let mut seen = HashSet::new();
     for &(sport, dport) in filters {
-        // IPv4 and IPv6 sockets live in separate tables: one request each. A
-        // dual-stack server's sockets are IPv6 sockets even for IPv4 clients.
+        // IPv4 and IPv6 sockets are dumped by separate requests. A dual-stack
+        // server's sockets are IPv6 sockets even for IPv4 clients.
         for family in [AF_INET, AF_INET6] {
-            for socket in dump_one(family, protocol, query.proto, sport, dport)? {
-                let key = (socket.local, socket.remote, socket.inode, socket.state);
-                if seen.insert(key) {
-                    sockets.push(socket);
-                }
-            }
+            sockets.extend(dump_one(family, protocol, query.proto, sport, dport)?);
         }
+    }
+    if filters.len() > 1 {
+        let mut seen = HashSet::new();
+        sockets.retain(|s| seen.insert((s.local, s.remote, s.inode, s.state)));
     }
     Ok(sockets)
 }
@@ -81,17 +83,22 @@ fn dump_one(
         let size = socket.recv(&mut &mut buf[..], 0)?;
         let mut offset = 0;
         while offset < size {
-            let message = NetlinkMessage::<SockDiagMessage>::deserialize(&buf[offset..size])
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-            let length = message.header.length as usize;
-            match message.payload {
-                NetlinkPayload::InnerMessage(SockDiagMessage::InetResponse(response)) => {
-                    sockets.push(from_response(&response, proto));
+            // Only the fixed-size header of each reply is parsed: the
+            // attributes after it (none were asked for) are skipped, which
+            // keeps a 10,000-socket dump free of per-socket allocations.
+            let message = NetlinkBuffer::new_checked(&buf[offset..size]).map_err(invalid)?;
+            match message.message_type() {
+                NLMSG_DONE => return Ok(sockets),
+                NLMSG_ERROR => return Err(netlink_error(message.payload())),
+                SOCK_DIAG_BY_FAMILY => {
+                    let reply =
+                        InetResponseBuffer::new_checked(message.payload()).map_err(invalid)?;
+                    let header = InetResponseHeader::parse(&reply).map_err(invalid)?;
+                    sockets.push(from_header(&header, proto));
                 }
-                NetlinkPayload::Done(_) => return Ok(sockets),
-                NetlinkPayload::Error(error) => return Err(error.to_io()),
                 _ => {}
             }
+            let length = message.length() as usize;
             if length == 0 {
                 // A zero-length message would loop forever; the kernel never sends one.
                 return Err(io::Error::new(
@@ -102,6 +109,21 @@ fn dump_one(
             // Netlink messages are padded to 4-byte boundaries.
             offset += (length + 3) & !3;
         }
+    }
+}
+
+fn invalid(e: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e.to_string())
+}
+
+/// An NLMSG_ERROR payload starts with the negated errno.
+fn netlink_error(payload: &[u8]) -> io::Error {
+    match payload.get(..4) {
+        Some(bytes) => {
+            let errno = i32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+            io::Error::from_raw_os_error(-errno)
+        }
+        None => io::Error::new(io::ErrorKind::InvalidData, "truncated netlink error"),
     }
 }
 
@@ -134,8 +156,7 @@ fn request(family: u8, protocol: u8, sport: u16, dport: u16) -> Vec<u8> {
     bytes
 }
 
-fn from_response(response: &InetResponse, proto: Proto) -> KernelSocket {
-    let header = &response.header;
+fn from_header(header: &InetResponseHeader, proto: Proto) -> KernelSocket {
     let id = &header.socket_id;
     let state = SocketState::from_linux(proto, header.state);
     let local = canonical(SocketAddr::new(id.source_address, id.source_port));
