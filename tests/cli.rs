@@ -1,0 +1,330 @@
+//! The binary, as a user runs it: serve in one process, connect from another,
+//! JSON on stdout, one-line errors and documented exit codes.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use common::{Running, free_port, sameport};
+use serde_json::Value;
+
+fn json(line: &str) -> Value {
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+}
+
+/// `serve --format json` plus `connect --count 3 --from ...`: a JSON snapshot
+/// with three accepted rows on the port, held by the server's PID, and a
+/// verdict that holds. Every stdout line is JSON. SIGINT stops the server with
+/// exit code 0 and a one-line summary.
+#[test]
+fn serve_and_connect_prove_the_claim_in_json() {
+    let port = free_port();
+    let server = Running::spawn(&["serve", "--port", &port.to_string(), "--format", "json"]);
+    let first = server
+        .wait_for(Duration::from_secs(10), |_| true)
+        .expect("first snapshot");
+    let first = json(&first);
+    assert_eq!(first["event"]["kind"], "listening");
+    assert_eq!(first["sockets"].as_array().unwrap().len(), 1);
+    assert_eq!(first["sockets"][0]["role"], "listener");
+    assert_eq!(first["verdict"]["outcome"], "not_enough_evidence");
+
+    let out = sameport()
+        .args(["connect", &format!("127.0.0.1:{port}"), "--count", "3"])
+        .args([
+            "--from",
+            "127.0.0.2,127.0.0.3,127.0.0.4",
+            "--message",
+            "hello",
+            "--hold",
+            "3",
+        ])
+        .output()
+        .expect("run connect");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.matches("echo \"hello\"").count(), 3, "{stdout}");
+    assert!(stdout.contains("every one with remote port"), "{stdout}");
+
+    // The connections are closed by now (connect held them 3 s, then exited);
+    // look for a snapshot taken while all three were open.
+    let holds = server
+        .wait_for(Duration::from_secs(10), |l| {
+            json(l)["verdict"]["accepted"] == 3
+        })
+        .expect("a snapshot with 3 accepted sockets");
+    let snapshot = json(&holds);
+    assert_eq!(snapshot["verdict"]["holds"], true);
+    assert_eq!(snapshot["verdict"]["distinct_remotes"], 3);
+    let accepted: Vec<&Value> = snapshot["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["role"] == "accepted")
+        .collect();
+    assert_eq!(accepted.len(), 3);
+    let pid = server.child.id();
+    let mut remotes = BTreeSet::new();
+    for socket in &accepted {
+        assert_eq!(socket["local_port"], port);
+        assert_eq!(socket["local_addr"], "127.0.0.1");
+        assert_eq!(socket["state"], "ESTABLISHED");
+        assert_eq!(socket["pid"], pid);
+        assert_eq!(socket["process"], "sameport");
+        assert!(socket["inode"].is_u64());
+        assert!(socket["fd"].is_i64());
+        remotes.insert(socket["remote_addr"].as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        remotes,
+        BTreeSet::from(["127.0.0.2".into(), "127.0.0.3".into(), "127.0.0.4".into()])
+    );
+
+    let (status, stderr) = server.interrupt();
+    assert!(status.success(), "exit status {status:?}; stderr: {stderr}");
+    assert!(
+        stderr.contains("stopped by SIGINT: accepted 3 connections"),
+        "{stderr}"
+    );
+}
+
+/// `inspect` exits 0 when the claim holds, 3 when there is not enough
+/// evidence (a listener, no clients), and 3 again on a port nobody listens on.
+#[test]
+fn inspect_exit_codes_follow_the_verdict() {
+    let port = free_port();
+    let empty = sameport()
+        .args(["inspect", "--port", &port.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        empty.status.code(),
+        Some(3),
+        "no listener: {}",
+        String::from_utf8_lossy(&empty.stdout)
+    );
+    assert!(String::from_utf8_lossy(&empty.stdout).contains("no socket is listening on TCP port"));
+
+    let server = Running::spawn(&["serve", "--port", &port.to_string(), "--format", "json"]);
+    server
+        .wait_for(Duration::from_secs(10), |_| true)
+        .expect("listening");
+    let lonely = sameport()
+        .args(["inspect", "--port", &port.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(lonely.status.code(), Some(3));
+
+    let _clients: Vec<_> = ["127.0.0.2", "127.0.0.3"]
+        .iter()
+        .map(|ip| {
+            let socket =
+                socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+            socket
+                .bind(
+                    &format!("{ip}:0")
+                        .parse::<std::net::SocketAddr>()
+                        .unwrap()
+                        .into(),
+                )
+                .unwrap();
+            socket
+                .connect(
+                    &format!("127.0.0.1:{port}")
+                        .parse::<std::net::SocketAddr>()
+                        .unwrap()
+                        .into(),
+                )
+                .unwrap();
+            socket
+        })
+        .collect();
+    server
+        .wait_for(Duration::from_secs(10), |l| {
+            json(l)["verdict"]["accepted"] == 2
+        })
+        .expect("accepted");
+    let holds = sameport()
+        .args(["inspect", "--port", &port.to_string(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        holds.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&holds.stdout)
+    );
+    let value = json(String::from_utf8_lossy(&holds.stdout).trim());
+    assert_eq!(value["verdict"]["holds"], true);
+    // inspect found the holder by searching /proc: the server's PID.
+    let listener = value["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["role"] == "listener")
+        .unwrap();
+    assert_eq!(listener["pid"], server.child.id());
+}
+
+/// A port in use: the error names the PID and program that hold it.
+#[test]
+fn port_in_use_names_the_holder() {
+    let port = free_port();
+    let holder = Running::spawn(&["serve", "--port", &port.to_string(), "--format", "json"]);
+    holder
+        .wait_for(Duration::from_secs(10), |_| true)
+        .expect("listening");
+    let out = sameport()
+        .args(["serve", "--port", &port.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = format!(
+        "TCP port {port} is already in use by PID {} (sameport)",
+        holder.child.id()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+}
+
+/// Bad input: one line on stderr, the documented code, never a panic.
+#[test]
+fn bad_input_gets_one_clear_line() {
+    let cases: &[(&[&str], i32, &str)] = &[
+        (&["serve", "--port", "70000"], 2, "70000"),
+        (&["serve", "--port", "0"], 2, "0"),
+        (&["serve", "--port", "twelve"], 2, "twelve"),
+        (&["inspect", "--port", "-1"], 2, "-1"),
+        (&["serve", "--bind", "not-an-ip"], 2, "not-an-ip"),
+        (
+            &["serve", "--bind", "192.0.2.1", "--port", "12000"],
+            1,
+            "not an address of this machine",
+        ),
+        (
+            &["connect", "no-such-host.invalid:12000", "--message", "x"],
+            1,
+            "cannot resolve host 'no-such-host.invalid'",
+        ),
+        (&["connect", "127.0.0.1:99999"], 1, "invalid port '99999'"),
+        (&["connect", "127.0.0.1:1", "--message", "x"], 1, "refused"),
+        (
+            &[
+                "connect",
+                "127.0.0.1:12000",
+                "--from",
+                "10.99.99.99",
+                "--message",
+                "x",
+            ],
+            1,
+            "not an address of this machine",
+        ),
+        (
+            &["connect", "127.0.0.1:12000", "--count", "0"],
+            1,
+            "--count must be at least 1",
+        ),
+        (&["connect"], 2, "connect needs a server address"),
+        (&["frobnicate"], 2, "frobnicate"),
+    ];
+    for (args, code, needle) in cases {
+        let out = sameport()
+            .args(*args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(*code), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("backtrace"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.starts_with("sameport: "), "{args:?}: {stderr}");
+        if *args != ["connect"] {
+            assert_eq!(
+                stderr.trim().lines().count(),
+                1,
+                "{args:?}: one line: {stderr}"
+            );
+        }
+    }
+}
+
+/// Binding a port below 1024 needs privilege; without it the error says so.
+/// As root (CI), the test runs the binary as the unprivileged user `nobody`.
+#[test]
+fn privileged_ports_are_explained() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    // `nobody` may not be able to reach the build directory (a clone under
+    // /root): run a copy from a fresh directory everyone can read.
+    let dir = std::env::temp_dir().join(format!("sameport-unprivileged-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let binary = dir.join("sameport");
+    std::fs::copy(env!("CARGO_BIN_EXE_sameport"), &binary).unwrap();
+    let mut command = std::process::Command::new(&binary);
+    command.args(["serve", "--port", "80"]);
+    if root {
+        command.uid(65534).gid(65534);
+    }
+    let out = command.output();
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = out.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("privileged port"), "{stderr}");
+}
+
+/// Piped stdin: `connect` sends it all, half-closes, and writes the echo to
+/// stdout byte for byte.
+#[test]
+fn piped_bytes_come_back_exactly() {
+    use std::io::Write;
+    let port = free_port();
+    let server = Running::spawn(&[
+        "serve",
+        "--port",
+        &port.to_string(),
+        "--format",
+        "json",
+        "--view",
+        "netstat",
+    ]);
+    server
+        .wait_for(Duration::from_secs(10), |_| true)
+        .expect("listening");
+    let data: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let mut child = sameport()
+        .args(["connect", &format!("127.0.0.1:{port}"), "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&data.clone()).map(|_| data));
+    let out = child.wait_with_output().unwrap();
+    let data = writer.join().unwrap().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The first line is the JSON client view; the echo follows it.
+    let newline = out.stdout.iter().position(|&b| b == b'\n').unwrap();
+    json(std::str::from_utf8(&out.stdout[..newline]).unwrap());
+    assert!(out.stdout[newline + 1..] == data[..], "echo differs");
+}

@@ -1,0 +1,106 @@
+//! Helpers shared by the integration tests: free ports, the binary as a child
+//! process, and reading its JSON lines with a deadline.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+/// A TCP port nothing listens on right now (the OS picks it).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("[::]:0")
+        .or_else(|_| TcpListener::bind("0.0.0.0:0"))
+        .expect("bind port 0");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// The sameport binary under test.
+pub fn sameport() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sameport"))
+}
+
+/// A running `sameport` child with its stdout lines arriving on a channel.
+pub struct Running {
+    pub child: Child,
+    pub lines: Receiver<String>,
+}
+
+impl Running {
+    pub fn spawn(args: &[&str]) -> Running {
+        let mut child = sameport()
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sameport");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running { child, lines }
+    }
+
+    /// Waits for a stdout line that satisfies `want`, for at most `timeout`.
+    pub fn wait_for(&self, timeout: Duration, want: impl Fn(&str) -> bool) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if want(&line) => return Some(line),
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+
+    /// Sends SIGINT (as Ctrl-C does) and waits for the exit, at most 10 s.
+    pub fn interrupt(mut self) -> (std::process::ExitStatus, String) {
+        // SAFETY: kill() on our own child's PID.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                let mut stderr = String::new();
+                use std::io::Read;
+                let _ = self
+                    .child
+                    .stderr
+                    .take()
+                    .expect("stderr")
+                    .read_to_string(&mut stderr);
+                return (status, stderr);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("sameport did not stop within 10 s of SIGINT");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // A test that panicked must not leave its server behind.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Whether `ss` (iproute2) is installed.
+pub fn have_ss() -> bool {
+    Command::new("ss")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
