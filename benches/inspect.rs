@@ -31,7 +31,10 @@ const PER_CLIENT_PROCESS: usize = 9_500;
 fn main() {
     let args = Args::parse();
     let binary = env!("CARGO_BIN_EXE_sameport");
-    println!("sameport inspect vs ss, {} rounds per command (medians of whole-process wall time)\n", args.rounds);
+    println!(
+        "sameport inspect vs ss, {} rounds per command (medians of whole-process wall time)\n",
+        args.rounds
+    );
     let lsof = Command::new("lsof").arg("-v").output().is_ok();
     if !lsof {
         println!("(lsof is not installed: its column is skipped)");
@@ -54,7 +57,9 @@ fn main() {
         // Interleaved: round r runs each command once, so noise hits all alike.
         let mut samples: [Vec<Duration>; 4] = Default::default();
         for round in 0..args.rounds {
-            samples[0].push(time(Command::new(binary).args(["inspect", "--port", &port_arg])));
+            samples[0].push(time(
+                Command::new(binary).args(["inspect", "--port", &port_arg]),
+            ));
             samples[1].push(time(Command::new("ss").args(["-tan", &filter])));
             samples[2].push(time(Command::new("ss").args(["-tanp", &filter])));
             if lsof && round < 5 {
@@ -63,7 +68,11 @@ fn main() {
         }
         let [inspect, ss, ssp, lsof_samples] = samples.map(median);
         let lsof_time = lsof.then_some(lsof_samples);
-        let scenario = if args.owner_last { "owner-last" } else { "owner-first" };
+        let scenario = if args.owner_last {
+            "owner-last"
+        } else {
+            "owner-first"
+        };
         let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
         let ratio = |a: Duration, b: Duration| format!("{:.3}x", a.as_secs_f64() / b.as_secs_f64());
         println!(
@@ -118,7 +127,11 @@ impl Fleet {
             // With --owner-last the client processes are created first (so
             // their PIDs are lower) and connect a moment later, once the
             // server exists: `exec` keeps the shell's PID.
-            let script = if owner_last { format!("sleep 1; {connect}") } else { connect };
+            let script = if owner_last {
+                format!("sleep 1; {connect}")
+            } else {
+                connect
+            };
             let child = Command::new("sh")
                 .args(["-c", &script])
                 .stdin(Stdio::null())
@@ -224,10 +237,19 @@ impl Args {
             match arg.as_str() {
                 "--connections" => {
                     if let Some(list) = it.next() {
-                        args.connections = list.split(',').filter_map(|n| n.trim().parse().ok()).collect();
+                        args.connections = list
+                            .split(',')
+                            .filter_map(|n| n.trim().parse().ok())
+                            .collect();
                     }
                 }
-                "--rounds" => args.rounds = it.next().and_then(|n| n.parse().ok()).unwrap_or(args.rounds).max(1),
+                "--rounds" => {
+                    args.rounds = it
+                        .next()
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(args.rounds)
+                        .max(1)
+                }
                 "--owner-last" => args.owner_last = true,
                 _ => {} // `cargo bench` passes --bench
             }

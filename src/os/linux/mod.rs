@@ -27,12 +27,16 @@ pub fn read_socket_table(
                 sort_sockets(sockets);
                 targets(sockets)
             };
-            procfs::dump_and_attribute(Path::new("/proc"), || sock_diag::dump(query), prepare).map(
-                |(mut sockets, found)| {
-                    let notes = attribute_found(&mut sockets, found);
-                    (sockets, notes)
-                },
+            procfs::dump_and_attribute(
+                Path::new("/proc"),
+                Some((query.port, query.side)),
+                || sock_diag::dump(query),
+                prepare,
             )
+            .map(|(mut sockets, found)| {
+                let notes = attribute_found(&mut sockets, found);
+                (sockets, notes)
+            })
         }
         _ => sock_diag::dump(query).map(|mut sockets| {
             let notes = attribute(&mut sockets, attribution);
@@ -53,6 +57,7 @@ pub fn attribute(sockets: &mut [KernelSocket], attribution: &Attribution) -> Vec
         Attribution::Search => {
             let found = procfs::dump_and_attribute(
                 Path::new("/proc"),
+                None,
                 || Ok::<_, ()>(()),
                 |_: &mut ()| targets(sockets),
             );

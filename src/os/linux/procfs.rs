@@ -31,6 +31,7 @@
 
 use std::ffi::CString;
 use std::io;
+use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -38,14 +39,16 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
+use crate::socket_table::PortSide;
+
 /// Processes with more fds than this are sampled during the survey.
 const SAMPLE_ABOVE: usize = 64;
 /// How many fds of a big process the survey reads.
 const SAMPLE_SIZE: usize = 16;
 /// Processes with at least this many fds are read by both threads.
-const SHARE_ABOVE: usize = 1024;
+const SHARE_ABOVE: usize = 256;
 /// How many fd numbers a thread takes at a time from a shared process.
-const CHUNK: usize = 256;
+const CHUNK: usize = 128;
 /// Fd numbers probed past the count, so a few closed low fds (a daemon that
 /// closed stdin) do not force a directory listing.
 const PROBE_SLACK: usize = 64;
@@ -58,6 +61,9 @@ struct ProcessInfo {
     fd_count: Option<usize>,
     /// Socket inodes found among the sampled fds, with their fd numbers.
     sample: Vec<(u64, i32)>,
+    /// How many sampled sockets are on the port (known before the dump
+    /// ends, when the kernel lends us the fds; see [`PidFd`]).
+    on_port: usize,
 }
 
 /// The list of processes, made before the sockets are known.
@@ -117,6 +123,7 @@ pub struct Found {
 /// work on the dump: it runs while the helper keeps reading fds.)
 pub fn dump_and_attribute<T, E>(
     proc_root: &Path,
+    port: Option<(u16, PortSide)>,
     dump: impl FnOnce() -> Result<T, E>,
     prepare: impl FnOnce(&mut T) -> Targets,
 ) -> Result<(T, Found), E> {
@@ -124,7 +131,7 @@ pub fn dump_and_attribute<T, E>(
         let (to_helper, jobs) = channel::<Arc<Job>>();
         let (helper_done, done) = channel::<Message>();
         let root = proc_root.to_path_buf();
-        scope.spawn(move || helper(&root, jobs, helper_done));
+        scope.spawn(move || helper(&root, port, jobs, helper_done));
         // If the dump fails, returning drops `to_helper`, which stops the
         // helper once it finishes what it is doing.
         let mut dumped = dump()?;
@@ -150,14 +157,21 @@ enum Message {
 
 /// The helper thread: survey, bet on the biggest process, then help with
 /// whatever jobs the main thread sends until it hangs up.
-fn helper(proc_root: &Path, jobs: Receiver<Arc<Job>>, done: Sender<Message>) {
-    let survey = survey(proc_root);
+fn helper(
+    proc_root: &Path,
+    port: Option<(u16, PortSide)>,
+    jobs: Receiver<Arc<Job>>,
+    done: Sender<Message>,
+) {
+    let survey = survey(proc_root, port);
+    // The bet: the big process with the most sampled sockets on the port, or
+    // failing that knowledge, the one with the most fds.
     let bet = survey
         .processes
         .iter()
         .filter(|p| p.pid != std::process::id())
         .filter(|p| p.fd_count.is_some_and(|n| n >= SHARE_ABOVE))
-        .max_by_key(|p| p.fd_count)
+        .max_by_key(|p| (p.on_port, p.fd_count))
         .and_then(|p| Job::open(proc_root, p).ok())
         .map(Arc::new);
     if done.send(Message::Surveyed(survey, bet.clone())).is_err() {
@@ -306,6 +320,11 @@ impl<'a> Walk<'a> {
 struct Job {
     pid: u32,
     dir: FdDir,
+    /// A pidfd, when the kernel lets us borrow this process's fds (see
+    /// [`PidFd`]); `None` to read links in `dir` instead.
+    pidfd: Option<PidFd>,
+    /// Set when borrowing fds was refused: the rest goes through `dir`.
+    pidfd_refused: AtomicBool,
     /// How many fds the process has (from the survey).
     fd_count: usize,
     /// Fd numbers `0..probe_end` are probed.
@@ -336,6 +355,8 @@ impl Job {
         Ok(Job {
             pid: process.pid,
             dir,
+            pidfd: PidFd::open(process.pid),
+            pidfd_refused: AtomicBool::new(false),
             fd_count,
             probe_end: fd_count + PROBE_SLACK,
             cursor: AtomicUsize::new(0),
@@ -354,7 +375,7 @@ impl Job {
             }
             for fd in start..(start + CHUNK).min(self.probe_end) {
                 let Ok(fd) = i32::try_from(fd) else { break };
-                match self.dir.probe(fd) {
+                match self.probe(fd) {
                     Probe::Socket(inode) => {
                         local.open += 1;
                         local.sockets.push((inode, fd));
@@ -369,13 +390,26 @@ impl Job {
         result.sockets.append(&mut local.sockets);
     }
 
+    /// What fd `fd` is: through the pidfd while allowed, else through /proc.
+    fn probe(&self, fd: i32) -> Probe {
+        if let Some(pidfd) = &self.pidfd
+            && !self.pidfd_refused.load(Ordering::Relaxed)
+        {
+            match pidfd.probe(fd) {
+                Ok(probe) => return probe,
+                Err(_) => self.pidfd_refused.store(true, Ordering::Relaxed),
+            }
+        }
+        self.dir.probe(fd)
+    }
+
     fn take_result(&self) -> JobResult {
         std::mem::take(&mut *self.result.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
 /// Lists the processes under `proc_root` and samples the big ones.
-fn survey(proc_root: &Path) -> Survey {
+fn survey(proc_root: &Path, port: Option<(u16, PortSide)>) -> Survey {
     let mut survey = Survey {
         proc_root: proc_root.to_path_buf(),
         processes: Vec::new(),
@@ -397,32 +431,72 @@ fn survey(proc_root: &Path) -> Survey {
         else {
             continue;
         };
-        // A process can exit between the listing and this open; one we may
-        // not read is kept, so the walk can count it as unreadable.
-        let Ok(dir) = FdDir::open(proc_root, pid) else {
-            survey.processes.push(ProcessInfo {
-                pid,
-                fd_count: None,
-                sample: Vec::new(),
-            });
-            continue;
+        // One `stat` per process (no open): on Linux ≥ 6.2 its size is the
+        // number of open fds. A process we may not read still has a size; it
+        // is kept so the walk can count it as unreadable.
+        let fd_count = if counts_work {
+            fd_count_of(proc_root, pid)
+        } else {
+            None
         };
-        let fd_count = if counts_work { dir.fd_count() } else { None };
         // Kernel threads have no fd table at all: nothing to find there.
         if fd_count == Some(0) {
             continue;
         }
-        let sample = match fd_count {
-            Some(n) if n > SAMPLE_ABOVE => dir.sample(n),
-            _ => Vec::new(),
+        let (sample, on_port) = match fd_count {
+            Some(n) if n > SAMPLE_ABOVE => sample(proc_root, pid, n, port),
+            _ => (Vec::new(), 0),
         };
         survey.processes.push(ProcessInfo {
             pid,
             fd_count,
             sample,
+            on_port,
         });
     }
     survey
+}
+
+/// Reads `SAMPLE_SIZE` fds of a process spread evenly over `0..fd_count`:
+/// the socket inodes found, and how many of those sockets are on the port
+/// (only known when the kernel lends us the fds).
+fn sample(
+    proc_root: &Path,
+    pid: u32,
+    fd_count: usize,
+    port: Option<(u16, PortSide)>,
+) -> (Vec<(u64, i32)>, usize) {
+    let step = (fd_count / SAMPLE_SIZE).max(1);
+    let fds = (0..SAMPLE_SIZE).filter_map(|i| i32::try_from(i * step + step / 2).ok());
+    if let Some(pidfd) = PidFd::open(pid) {
+        let mut sockets = Vec::new();
+        let mut on_port = 0;
+        for fd in fds.clone() {
+            match pidfd.probe_ends(fd) {
+                Ok((Probe::Socket(inode), ends)) => {
+                    sockets.push((inode, fd));
+                    if let (Some((port, side)), Some((local, remote))) = (port, ends)
+                        && side.matches(port, local, remote)
+                    {
+                        on_port += 1;
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => break, // not allowed: read the links instead
+            }
+        }
+        if !sockets.is_empty() || on_port > 0 {
+            return (sockets, on_port);
+        }
+    }
+    let Ok(dir) = FdDir::open(proc_root, pid) else {
+        return (Vec::new(), 0);
+    };
+    (
+        fds.filter_map(|fd| dir.socket_inode(fd).map(|inode| (inode, fd)))
+            .collect(),
+        0,
+    )
 }
 
 /// The order in which to read processes: those whose sample hit a target first
@@ -450,10 +524,95 @@ fn walk_order(mut processes: Vec<ProcessInfo>, targets: &Targets) -> Vec<Process
 /// `/proc/PID/fd` (Linux ≥ 6.2). Checked on our own process, which has at least
 /// stdin, stdout and stderr.
 fn fd_counts_are_reported(proc_root: &Path) -> bool {
-    FdDir::open(proc_root, std::process::id())
-        .ok()
-        .and_then(|dir| dir.fd_count())
-        .is_some_and(|n| n > 0)
+    fd_count_of(proc_root, std::process::id()).is_some_and(|n| n > 0)
+}
+
+/// The size of `/proc/PID/fd`: the number of open fds (0 before Linux 6.2).
+fn fd_count_of(proc_root: &Path, pid: u32) -> Option<usize> {
+    let mut path = proc_root.to_path_buf();
+    path.push(pid.to_string());
+    path.push("fd");
+    let size = std::fs::metadata(path).ok()?.len();
+    usize::try_from(size).ok()
+}
+
+/// A pidfd: a handle on a process through which, with ptrace permission
+/// (root, or the same user where ptrace is not restricted), the kernel lends
+/// us a copy of one of its fds (`pidfd_getfd`, Linux 5.6). `fstat` on the
+/// copy gives the inode, and closing the copy leaves the original untouched.
+/// Three cheap system calls cost less than one path lookup through
+/// `/proc/PID/fd/N`, which is most of the walk's time.
+struct PidFd(OwnedFd);
+
+impl PidFd {
+    fn open(pid: u32) -> Option<PidFd> {
+        let pid = libc::pid_t::try_from(pid).ok()?;
+        // SAFETY: pidfd_open takes a pid and flags; it returns a new fd or -1.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        let fd = i32::try_from(fd).ok().filter(|&fd| fd >= 0)?;
+        // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
+        Some(PidFd(unsafe { OwnedFd::from_raw_fd(fd) }))
+    }
+
+    /// Like [`PidFd::probe`], and for a socket also its two ends
+    /// (`getsockname`/`getpeername` on the copy).
+    fn probe_ends(&self, fd: i32) -> io::Result<(Probe, Option<(SocketAddr, Option<SocketAddr>)>)> {
+        let Some(copy) = self.borrow(fd)? else {
+            return Ok((Probe::Closed, None));
+        };
+        let probe = stat_probe(&copy);
+        if !matches!(probe, Probe::Socket(_)) {
+            return Ok((probe, None));
+        }
+        let socket = socket2::SockRef::from(&copy);
+        let local = socket.local_addr().ok().and_then(|a| a.as_socket());
+        let remote = socket.peer_addr().ok().and_then(|a| a.as_socket());
+        Ok((
+            probe,
+            local.map(|l| {
+                (
+                    crate::socket_table::canonical(l),
+                    remote.map(crate::socket_table::canonical),
+                )
+            }),
+        ))
+    }
+
+    /// `Err` when the kernel refuses to lend fds of this process at all.
+    fn probe(&self, fd: i32) -> io::Result<Probe> {
+        Ok(match self.borrow(fd)? {
+            Some(copy) => stat_probe(&copy),
+            None => Probe::Closed,
+        })
+    }
+
+    /// A copy of the process's fd `fd`, `None` if it is not open.
+    fn borrow(&self, fd: i32) -> io::Result<Option<OwnedFd>> {
+        // SAFETY: pidfd_getfd takes our pidfd, the target fd and flags 0.
+        let copy = unsafe { libc::syscall(libc::SYS_pidfd_getfd, self.0.as_raw_fd(), fd, 0) };
+        if copy < 0 {
+            let e = io::Error::last_os_error();
+            return match e.raw_os_error() {
+                // Not open; or the process exited: nothing more to find in it.
+                Some(libc::EBADF) | Some(libc::ESRCH) => Ok(None),
+                _ => Err(e),
+            };
+        }
+        // SAFETY: the kernel just installed `copy` in our fd table for us.
+        Ok(Some(unsafe { OwnedFd::from_raw_fd(copy as i32) }))
+    }
+}
+
+/// `fstat` on an fd of ours: a socket and its inode, or another kind of file.
+fn stat_probe(fd: &OwnedFd) -> Probe {
+    // SAFETY: an all-zero `stat` is a valid value to be overwritten.
+    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is open; `stat` is writable.
+    let rc = unsafe { libc::fstat(fd.as_raw_fd(), &mut stat) };
+    match rc {
+        0 if stat.st_mode & libc::S_IFMT == libc::S_IFSOCK => Probe::Socket(stat.st_ino),
+        _ => Probe::OtherFile,
+    }
 }
 
 /// What one fd number turned out to be.
@@ -486,24 +645,6 @@ impl FdDir {
         }
         // SAFETY: `fd` was just opened and is not owned elsewhere.
         Ok(FdDir(unsafe { OwnedFd::from_raw_fd(fd) }))
-    }
-
-    /// The number of open fds, from `st_size` (0 on kernels before 6.2).
-    fn fd_count(&self) -> Option<usize> {
-        // SAFETY: an all-zero `stat` is a valid value to be overwritten by fstat.
-        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: the fd is open for the life of `self`; `stat` is writable.
-        let rc = unsafe { libc::fstat(self.0.as_raw_fd(), &mut stat) };
-        (rc == 0).then(|| usize::try_from(stat.st_size).unwrap_or(0))
-    }
-
-    /// Reads `SAMPLE_SIZE` fds spread evenly over `0..fd_count`.
-    fn sample(&self, fd_count: usize) -> Vec<(u64, i32)> {
-        let step = (fd_count / SAMPLE_SIZE).max(1);
-        (0..SAMPLE_SIZE)
-            .filter_map(|i| i32::try_from(i * step + step / 2).ok())
-            .filter_map(|fd| self.socket_inode(fd).map(|inode| (inode, fd)))
-            .collect()
     }
 
     /// The inode of the socket open as `fd`, if `fd` is an open socket.
@@ -619,9 +760,38 @@ mod tests {
     }
 
     #[test]
+    fn borrowing_fds_and_reading_links_find_the_same_sockets() {
+        let listeners: Vec<_> = (0..3)
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect();
+        let me = ProcessInfo {
+            pid: std::process::id(),
+            fd_count: None,
+            sample: Vec::new(),
+            on_port: 0,
+        };
+        let by_pidfd = Job::open(Path::new("/proc"), &me).unwrap();
+        let mut by_links = Job::open(Path::new("/proc"), &me).unwrap();
+        by_links.pidfd = None;
+        by_pidfd.work();
+        by_links.work();
+        let a = by_pidfd.take_result().sockets;
+        let b = by_links.take_result().sockets;
+        // Other tests open sockets meanwhile; ours must be in both.
+        for listener in &listeners {
+            let ours = (
+                crate::os::socket_inode(listener).unwrap(),
+                listener.as_raw_fd(),
+            );
+            assert!(a.contains(&ours) && b.contains(&ours), "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
     fn a_missing_proc_is_a_note_not_a_panic() {
         let (_, found) = dump_and_attribute(
             Path::new("/nonexistent-proc-root"),
+            None,
             || Ok::<_, ()>(()),
             |_| Targets::new([(42, 0)]),
         )
@@ -635,6 +805,7 @@ mod tests {
     fn a_failed_dump_stops_the_helper() {
         let result = dump_and_attribute(
             Path::new("/proc"),
+            None,
             || Err::<(), _>("no"),
             |_| Targets::default(),
         );
@@ -649,21 +820,25 @@ mod tests {
                 pid: 1,
                 fd_count: Some(3),
                 sample: vec![],
+                on_port: 0,
             },
             ProcessInfo {
                 pid: 2,
                 fd_count: Some(20_000),
                 sample: vec![(99, 5)],
+                on_port: 0,
             },
             ProcessInfo {
                 pid: 3,
                 fd_count: Some(10_000),
                 sample: vec![(7, 5), (8, 6)],
+                on_port: 0,
             },
             ProcessInfo {
                 pid: 4,
                 fd_count: Some(10_000),
                 sample: vec![(7, 5)],
+                on_port: 0,
             },
         ];
         let order: Vec<u32> = walk_order(processes, &targets)
