@@ -556,7 +556,7 @@ impl PidFd {
 
     /// Like [`PidFd::probe`], and for a socket also its two ends
     /// (`getsockname`/`getpeername` on the copy).
-    fn probe_ends(&self, fd: i32) -> io::Result<(Probe, Option<(SocketAddr, Option<SocketAddr>)>)> {
+    fn probe_ends(&self, fd: i32) -> io::Result<(Probe, Option<Ends>)> {
         let Some(copy) = self.borrow(fd)? else {
             return Ok((Probe::Closed, None));
         };
@@ -602,6 +602,9 @@ impl PidFd {
         Ok(Some(unsafe { OwnedFd::from_raw_fd(copy as i32) }))
     }
 }
+
+/// A socket's local end and, if connected, its remote end.
+type Ends = (SocketAddr, Option<SocketAddr>);
 
 /// `fstat` on an fd of ours: a socket and its inode, or another kind of file.
 fn stat_probe(fd: &OwnedFd) -> Probe {
