@@ -160,6 +160,10 @@ pub struct Holder {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KernelSocket {
     pub proto: Proto,
+    /// Whether this is an IPv6 socket (netstat's `tcp6`, lsof's `IPv6`). A
+    /// dual-stack server's sockets are IPv6 sockets even when the client is
+    /// IPv4, whose address is then shown as plain IPv4.
+    pub ipv6: bool,
     /// The local (IP, port). IPv4-mapped IPv6 addresses are already plain IPv4.
     pub local: SocketAddr,
     /// The remote (IP, port); `None` for a listening TCP socket or an unconnected
@@ -181,9 +185,9 @@ pub struct KernelSocket {
 }
 
 impl KernelSocket {
-    /// Whether the socket's local address is IPv6 (netstat's `tcp6`).
+    /// Whether this is an IPv6 socket (netstat's `tcp6`).
     pub fn is_ipv6(&self) -> bool {
-        self.local.is_ipv6()
+        self.ipv6
     }
 }
 

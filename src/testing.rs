@@ -4,9 +4,11 @@ use crate::snapshot::Snapshot;
 use crate::socket_table::{Holder, KernelSocket, Proto, SocketState};
 
 pub fn tcp(local: &str, remote: Option<&str>, state: SocketState) -> KernelSocket {
+    let local: std::net::SocketAddr = local.parse().expect("test address");
     KernelSocket {
         proto: Proto::Tcp,
-        local: local.parse().expect("test address"),
+        ipv6: local.is_ipv6(),
+        local,
         remote: remote.map(|r| r.parse().expect("test address")),
         state,
         recv_q: Some(0),

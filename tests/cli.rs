@@ -278,7 +278,19 @@ fn privileged_ports_are_explained() {
     if root {
         command.uid(65534).gid(65534);
     }
-    let out = command.output();
+    // Another test thread may fork while the copy is still open for writing;
+    // its child holds that fd until it execs, and exec of a file open for
+    // writing fails with ETXTBSY. Wait that moment out.
+    let mut out = command.output();
+    for _ in 0..50 {
+        match &out {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                out = command.output();
+            }
+            _ => break,
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
     let out = out.unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -64,6 +64,7 @@ fn from_info(info: SocketInfo) -> KernelSocket {
         .iter()
         .map(|&pid| super::holder(pid, None))
         .collect();
+    let ipv6 = info.local_addr().is_ipv6();
     let (proto, local, remote, state) = match info.protocol_socket_info {
         ProtocolSocketInfo::Tcp(tcp) => (
             Proto::Tcp,
@@ -81,6 +82,7 @@ fn from_info(info: SocketInfo) -> KernelSocket {
     };
     KernelSocket {
         proto,
+        ipv6,
         local,
         remote,
         state,

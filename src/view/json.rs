@@ -74,6 +74,7 @@ fn socket(row: &Row, labels: &Labels) -> Value {
         .collect();
     let mut object = json!({
         "proto": s.proto,
+        "family": if s.is_ipv6() { "ipv6" } else { "ipv4" },
         "local_addr": labels.ip(s.local.ip()),
         "local_port": s.local.port(),
         "remote_addr": s.remote.map(|r| labels.ip(r.ip())),

@@ -163,6 +163,7 @@ fn from_header(header: &InetResponseHeader, proto: Proto) -> KernelSocket {
     let remote = remote_or_none(SocketAddr::new(id.destination_address, id.destination_port));
     KernelSocket {
         proto,
+        ipv6: header.family == AF_INET6,
         local,
         remote,
         state,
