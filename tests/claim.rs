@@ -249,3 +249,69 @@ fn ss_remote_ends(port: u16) -> BTreeSet<SocketAddr> {
         .filter_map(|peer| peer.parse().ok())
         .collect()
 }
+
+/// UDP: one socket bound to the port serves three clients from three
+/// addresses; the table shows exactly one server socket on the port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_udp_socket_serves_every_client() {
+    use sameport::udp_server::{self, Clients};
+    let socket = bind::udp_socket("[::]:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let own = OwnSockets::new();
+    let _registration = own.register(&socket, "server");
+    let socket = tokio::net::UdpSocket::from_std(socket).unwrap();
+    let clients = Clients::new();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(udp_server::run(socket, stopped, clients.clone(), None));
+
+    let options = client::ConnectOptions {
+        target: format!("127.0.0.1:{port}").parse().unwrap(),
+        proto: Proto::Udp,
+        count: 3,
+        from: vec![
+            "127.0.0.2".parse().unwrap(),
+            "127.0.0.3".parse().unwrap(),
+            "127.0.0.4".parse().unwrap(),
+        ],
+        source_port: None,
+        message: None,
+        hold: None,
+    };
+    let client_sockets = OwnSockets::new();
+    let udp_clients = client::open_clients(&options, &client_sockets)
+        .await
+        .unwrap();
+    for c in &udp_clients {
+        assert_eq!(client::exchange(&c.conn, b"hello").await.unwrap(), b"hello");
+    }
+
+    let query = Query {
+        proto: Proto::Udp,
+        port,
+        side: PortSide::Either,
+    };
+    let read = socket_table::read(&query, &Attribution::Own(own.clone())).unwrap();
+    let snapshot =
+        Snapshot::new(port, Proto::Udp, read.sockets, read.notes).with_peers(clients.list());
+    let servers: Vec<_> = snapshot.with_role(Role::Server).collect();
+    assert_eq!(
+        servers.len(),
+        1,
+        "exactly one server socket on the port: {snapshot:#?}"
+    );
+    assert_eq!(
+        snapshot.with_role(Role::Client).count(),
+        3,
+        "the clients' connected sockets"
+    );
+    let verdict = verdict::judge(&snapshot);
+    assert_eq!(verdict.outcome, Outcome::Holds, "{verdict:?}");
+    assert_eq!(verdict.accepted, 3);
+    let peers: BTreeSet<SocketAddr> = clients.list().into_iter().collect();
+    let locals: BTreeSet<SocketAddr> = udp_clients.iter().map(|c| c.local).collect();
+    assert_eq!(peers, locals);
+    let _ = stop.send(());
+    let summary = task.await.unwrap();
+    assert_eq!(summary.clients, 3);
+    assert_eq!(summary.datagrams, 3);
+}
