@@ -52,33 +52,35 @@ pub fn default_ip() -> IpAddr {
 /// If `addr` is the IPv6 wildcard and this machine has no IPv6, falls back to
 /// the IPv4 wildcard, so the default works everywhere.
 pub fn tcp_listener(addr: SocketAddr) -> Result<std::net::TcpListener, BindError> {
-    let opened = open(addr, Proto::Tcp).or_else(|e| match e {
-        BindError::Other { .. } if is_ipv6_wildcard(addr) => open(
-            SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), addr.port()),
-            Proto::Tcp,
-        ),
-        e => Err(e),
-    })?;
-    Ok(opened.into())
+    tcp_listener_with_backlog(addr, BACKLOG)
+}
+
+/// [`tcp_listener`] with a chosen listen backlog.
+pub fn tcp_listener_with_backlog(
+    addr: SocketAddr,
+    backlog: i32,
+) -> Result<std::net::TcpListener, BindError> {
+    Ok(open_with_fallback(addr, Proto::Tcp, backlog)?.into())
 }
 
 /// Opens a UDP socket bound to `addr` (same fallback as [`tcp_listener`]).
 pub fn udp_socket(addr: SocketAddr) -> Result<std::net::UdpSocket, BindError> {
-    let opened = open(addr, Proto::Udp).or_else(|e| match e {
-        BindError::Other { .. } if is_ipv6_wildcard(addr) => open(
+    Ok(open_with_fallback(addr, Proto::Udp, 0)?.into())
+}
+
+fn open_with_fallback(addr: SocketAddr, proto: Proto, backlog: i32) -> Result<Socket, BindError> {
+    open(addr, proto, backlog).or_else(|e| match e {
+        BindError::Other { .. } if addr.ip() == IpAddr::V6(Ipv6Addr::UNSPECIFIED) => open(
             SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), addr.port()),
-            Proto::Udp,
+            proto,
+            backlog,
         ),
         e => Err(e),
-    })?;
-    Ok(opened.into())
+    })
 }
 
-fn is_ipv6_wildcard(addr: SocketAddr) -> bool {
-    addr.ip() == IpAddr::V6(Ipv6Addr::UNSPECIFIED)
-}
-
-fn open(addr: SocketAddr, proto: Proto) -> Result<Socket, BindError> {
+/// Opens and binds a socket; for TCP also `listen(backlog)`.
+fn open(addr: SocketAddr, proto: Proto, backlog: i32) -> Result<Socket, BindError> {
     let other = |source| BindError::Other {
         proto,
         addr,
@@ -103,7 +105,7 @@ fn open(addr: SocketAddr, proto: Proto) -> Result<Socket, BindError> {
         .bind(&addr.into())
         .map_err(|e| explain(e, addr, proto))?;
     if proto == Proto::Tcp {
-        socket.listen(BACKLOG).map_err(other)?;
+        socket.listen(backlog).map_err(other)?;
     }
     socket.set_nonblocking(true).map_err(other)?;
     Ok(socket)

@@ -13,6 +13,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::client::{self, ConnectOptions};
+use crate::demo::{self, DemoOptions, Experiment};
 use crate::labels::Labels;
 use crate::output::Output;
 use crate::serve::{self, ServeOptions};
@@ -32,6 +33,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the whole experiment in this process and print it as a lab write-up; exit 0 if the claim holds.
+    Demo(DemoArgs),
     /// Run an echo server; after every accept print the sockets on its port and the verdict.
     Serve(ServeArgs),
     /// Open clients to a server, show their side of the table, send a message, print the echo.
@@ -86,6 +89,44 @@ impl OutputArgs {
             Labels::new(self.redact, false),
         )
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DemoProto {
+    Tcp,
+    Udp,
+    Both,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// How many clients connect (from 127.0.0.2, 127.0.0.3 ...).
+    #[arg(long, short = 'n', default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=200))]
+    clients: u16,
+    /// The server's port [default: 12000; with --textbook, 80 when it can be bound].
+    #[arg(long, short, value_parser = port_arg())]
+    port: Option<u16>,
+    /// TCP (one socket per connection), UDP (one socket for all), or both and their contrast.
+    #[arg(long, value_enum, default_value_t = DemoProto::Tcp)]
+    proto: DemoProto,
+    /// Reproduce the figure of section 3.2: hosts A and C, source ports 26145 and 7532.
+    #[arg(long, conflicts_with = "proto", conflicts_with = "clients")]
+    textbook: bool,
+    /// The same bytes on every run: fixed client ports, stable labels for PIDs, fds, inodes, users.
+    #[arg(long)]
+    reproducible: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Which table(s) to print at each step.
+    #[arg(long, value_enum, default_value_t = ViewKind::Netstat)]
+    view: ViewKind,
+    /// Summarise tables longer than this.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    max_rows: usize,
+    /// Replace every non-loopback IP address with a placeholder (host-A, host-B ...).
+    #[arg(long)]
+    redact: bool,
 }
 
 #[derive(Debug, Args)]
@@ -175,6 +216,7 @@ pub fn main() -> ExitCode {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Demo(args) => runtime()?.block_on(demo(args)),
         Command::Inspect(args) => {
             inspect::inspect(args.port, args.proto.into(), &args.output.output())
         }
@@ -188,6 +230,27 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the async runtime")
+}
+
+async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let experiment = match (args.textbook, args.proto) {
+        (true, _) => Experiment::Textbook,
+        (false, DemoProto::Tcp) => Experiment::Tcp,
+        (false, DemoProto::Udp) => Experiment::Udp,
+        (false, DemoProto::Both) => Experiment::Both,
+    };
+    let options = DemoOptions {
+        experiment,
+        clients: usize::from(args.clients),
+        port: args.port,
+        reproducible: args.reproducible,
+    };
+    let labels = Labels::new(args.redact, args.reproducible);
+    demo::demo(
+        options,
+        Output::new(args.format, args.view, args.max_rows, labels),
+    )
+    .await
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {

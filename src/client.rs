@@ -240,7 +240,8 @@ pub async fn open_tcp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow:
     }
 }
 
-async fn open_udp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow::Result<UdpSocket> {
+/// Opens one UDP client socket, from `source` if given, connected to `target`.
+pub async fn open_udp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow::Result<UdpSocket> {
     let bind_to = match source {
         Some(source) => {
             check_family(source, target)?;
@@ -321,10 +322,17 @@ async fn print_client_view(
             let object = view::json::sockets(&snapshot, &output.labels);
             format!("{object}\n")
         }
-        view::Format::Table => format!(
+        // The picture is of a server's port: the client side is drawn as tables.
+        view::Format::Table | view::Format::Mermaid => format!(
             "Client side: this process's sockets toward port {}\n{}\n{}{}",
             options.target.port(),
             "=".repeat(50),
+            view::socket_tables(&snapshot, &output.tables, &output.labels),
+            view::mirror_line(&snapshot)
+        ),
+        view::Format::Markdown => format!(
+            "## Client side: this process's sockets toward port {}\n\n{}{}",
+            options.target.port(),
             view::socket_tables(&snapshot, &output.tables, &output.labels),
             view::mirror_line(&snapshot)
         ),

@@ -10,7 +10,11 @@
 //!   because the ports are the point;
 //! * **stable labels** (`--reproducible`): PIDs, fd numbers, inodes and user
 //!   names change on every run; they are replaced by the names of the parts
-//!   (`server`, `client-2`), so two runs print the same bytes.
+//!   (`server`, `client-2`), fds by `fd1`, `fd2` ... numbered per holder in
+//!   order of first appearance, inodes by `i1`, `i2` ... likewise, and users by
+//!   `user`. Two runs print the same bytes, and what the numbers showed is kept:
+//!   the listener keeps its label from table to table, and every accepted
+//!   socket has a label of its own.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -25,6 +29,10 @@ pub struct Labels {
     redact: bool,
     stable: bool,
     placeholders: Mutex<HashMap<IpAddr, String>>,
+    /// Stable mode: (holder label, fd) -> `fdN`, numbered per holder.
+    fds: Mutex<HashMap<(String, i32), String>>,
+    /// Stable mode: inode -> `iN`.
+    inodes: Mutex<HashMap<u64, String>>,
 }
 
 impl Labels {
@@ -37,7 +45,7 @@ impl Labels {
         Labels {
             redact,
             stable,
-            placeholders: Mutex::default(),
+            ..Labels::default()
         }
     }
 
@@ -51,8 +59,7 @@ impl Labels {
         if !self.redact || is_loopback(ip) || ip.is_unspecified() {
             return ip.to_string();
         }
-        // Only ever one insert at a time: a poisoned lock is still consistent.
-        let mut placeholders = self.placeholders.lock().unwrap_or_else(|p| p.into_inner());
+        let mut placeholders = lock(&self.placeholders);
         let next = placeholders.len();
         placeholders
             .entry(ip)
@@ -91,33 +98,51 @@ impl Labels {
         }
     }
 
-    /// An fd number; with stable labels, fds are not shown (they depend on what
-    /// the shell passed in).
-    pub fn fd(&self, fd: Option<i32>) -> Option<String> {
-        if self.stable {
-            None
-        } else {
-            fd.map(|fd| fd.to_string())
+    /// A holder's fd number, or its stable label (`fd1`, `fd2` ... per holder).
+    pub fn fd(&self, holder: &Holder) -> Option<String> {
+        let fd = holder.fd?;
+        if !self.stable {
+            return Some(fd.to_string());
         }
+        let owner = holder.label.clone().unwrap_or_default();
+        let mut fds = lock(&self.fds);
+        let next = 1 + fds.keys().filter(|(o, _)| *o == owner).count();
+        Some(
+            fds.entry((owner, fd))
+                .or_insert_with(|| format!("fd{next}"))
+                .clone(),
+        )
     }
 
-    /// A socket inode; not shown with stable labels.
+    /// A socket inode, or its stable label (`i1`, `i2` ...).
     pub fn inode(&self, inode: Option<u64>) -> Option<String> {
-        if self.stable {
-            None
-        } else {
-            inode.map(|i| i.to_string())
+        let inode = inode?;
+        if !self.stable {
+            return Some(inode.to_string());
         }
+        let mut inodes = lock(&self.inodes);
+        let next = inodes.len() + 1;
+        Some(
+            inodes
+                .entry(inode)
+                .or_insert_with(|| format!("i{next}"))
+                .clone(),
+        )
     }
 
-    /// A user name; not shown with stable labels.
+    /// A user name, or `user` with stable labels.
     pub fn user(&self, user: Option<&str>) -> Option<String> {
-        if self.stable {
-            None
-        } else {
-            user.map(str::to_string)
+        match (self.stable, user) {
+            (_, None) => None,
+            (true, Some(_)) => Some("user".into()),
+            (false, Some(user)) => Some(user.to_string()),
         }
     }
+}
+
+/// Each label map is changed by single inserts: a poisoned lock is still consistent.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// 0 -> A, 25 -> Z, 26 -> AA ...
@@ -168,7 +193,35 @@ mod tests {
     fn plain_labels_show_values() {
         let labels = Labels::plain();
         assert_eq!(labels.addr("[::1]:12000".parse().unwrap()), "[::1]:12000");
-        assert_eq!(labels.fd(Some(5)), Some("5".into()));
+        let holder = Holder {
+            pid: 7,
+            fd: Some(5),
+            process: None,
+            user: None,
+            label: None,
+        };
+        assert_eq!(labels.fd(&holder), Some("5".into()));
+    }
+
+    #[test]
+    fn stable_labels_number_in_order_of_appearance() {
+        let labels = Labels::new(false, true);
+        let holder = |label: &str, fd| Holder {
+            pid: 4242,
+            fd: Some(fd),
+            process: None,
+            user: Some("ada".into()),
+            label: Some(label.into()),
+        };
+        assert_eq!(labels.pid(&holder("server", 9)), "server");
+        assert_eq!(labels.fd(&holder("server", 9)), Some("fd1".into()));
+        assert_eq!(labels.fd(&holder("server", 12)), Some("fd2".into()));
+        assert_eq!(labels.fd(&holder("client-1", 12)), Some("fd1".into()));
+        assert_eq!(labels.fd(&holder("server", 9)), Some("fd1".into()));
+        assert_eq!(labels.inode(Some(81_000)), Some("i1".into()));
+        assert_eq!(labels.inode(Some(70_000)), Some("i2".into()));
+        assert_eq!(labels.inode(Some(81_000)), Some("i1".into()));
+        assert_eq!(labels.user(Some("ada")), Some("user".into()));
     }
 
     #[test]

@@ -20,7 +20,8 @@
 //! * [`server`] (TCP) and [`udp_server`] (UDP): the echo servers, opened by [`bind`];
 //! * [`client`]: the clients (`connect`);
 //! * [`serve`] and [`inspect`]: the commands that read the table on a live
-//!   port, with [`reporter`] printing a snapshot after every accept.
+//!   port, with [`reporter`] printing a snapshot after every accept;
+//! * [`demo`]: the whole experiment in one process, as a lab write-up.
 //!
 //! [`cli`] turns the command line into calls to these, [`output`] writes the
 //! results, [`exit`] lists the exit codes and [`shutdown`] waits for Ctrl-C.
@@ -28,6 +29,7 @@
 pub mod bind;
 pub mod cli;
 pub mod client;
+pub mod demo;
 pub mod exit;
 pub mod inspect;
 pub mod labels;

@@ -32,8 +32,9 @@ impl Output {
             format,
             tables: TableOptions {
                 view,
-                color,
+                color: color && format == Format::Table,
                 max_rows,
+                markdown: format == Format::Markdown,
             },
             labels,
         }
@@ -56,6 +57,11 @@ impl Output {
                     view::tables(snapshot, verdict, &self.tables, &self.labels)
                 )
             }
+            Format::Markdown => format!(
+                "## {heading}\n\n{}\n",
+                view::tables(snapshot, verdict, &self.tables, &self.labels)
+            ),
+            Format::Mermaid => view::mermaid::diagram(snapshot, &self.labels),
             Format::Json => {
                 let mut object: Map<String, Value> = Map::new();
                 if let Some(event) = event {

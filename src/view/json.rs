@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::labels::Labels;
 use crate::snapshot::{Row, Snapshot};
+use crate::socket_table::Holder;
 use crate::verdict::Verdict;
 
 /// The snapshot and its verdict as a JSON object; callers may add fields
@@ -58,21 +59,9 @@ pub fn verdict_json(verdict: &Verdict, labels: &Labels) -> Value {
 
 fn socket(row: &Row, labels: &Labels) -> Value {
     let s = &row.socket;
-    let first = s.holders.first();
-    let holders: Vec<Value> = s
-        .holders
-        .iter()
-        .map(|h| {
-            json!({
-                "pid": (!labels.is_stable()).then_some(h.pid),
-                "process": h.process,
-                "user": labels.user(h.user.as_deref()),
-                "fd": labels.fd(h.fd).and_then(|fd| fd.parse::<i32>().ok()),
-                "label": h.label,
-            })
-        })
-        .collect();
-    let mut object = json!({
+    let holders: Vec<Value> = s.holders.iter().map(|h| holder(h, labels)).collect();
+    let first = holders.first().cloned().unwrap_or_else(|| json!({}));
+    json!({
         "proto": s.proto,
         "family": if s.is_ipv6() { "ipv6" } else { "ipv4" },
         "local_addr": labels.ip(s.local.ip()),
@@ -82,20 +71,32 @@ fn socket(row: &Row, labels: &Labels) -> Value {
         "state": s.state,
         "recv_q": s.recv_q,
         "send_q": s.send_q,
-        "pid": first.filter(|_| !labels.is_stable()).map(|h| h.pid),
-        "process": first.and_then(|h| h.process.clone()),
-        "user": first.and_then(|h| labels.user(h.user.as_deref())),
-        "fd": first.and_then(|h| labels.fd(h.fd)).and_then(|fd| fd.parse::<i32>().ok()),
-        "inode": labels.inode(s.inode).and_then(|i| i.parse::<u64>().ok()),
+        "pid": first.get("pid").cloned().unwrap_or(Value::Null),
+        "process": first.get("process").cloned().unwrap_or(Value::Null),
+        "user": first.get("user").cloned().unwrap_or(Value::Null),
+        "fd": first.get("fd").cloned().unwrap_or(Value::Null),
+        "inode": number_or_label(labels.inode(s.inode)),
         "role": row.role,
         "holders": holders,
-    });
-    if labels.is_stable()
-        && let Some(map) = object.as_object_mut()
-    {
-        map.insert("label".into(), json!(first.and_then(|h| h.label.clone())));
+    })
+}
+
+fn holder(h: &Holder, labels: &Labels) -> Value {
+    json!({
+        "pid": number_or_label(Some(labels.pid(h))),
+        "process": h.process,
+        "user": labels.user(h.user.as_deref()),
+        "fd": number_or_label(labels.fd(h)),
+        "label": h.label,
+    })
+}
+
+/// A number as a JSON number; a stable label (`--reproducible`) as a string.
+fn number_or_label(text: Option<String>) -> Value {
+    match text {
+        Some(text) => text.parse::<u64>().map_or(Value::String(text), Value::from),
+        None => Value::Null,
     }
-    object
 }
 
 #[cfg(test)]

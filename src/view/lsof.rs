@@ -17,7 +17,7 @@ use comfy_table::{Cell, Table};
 use super::{DIFFERING, SHARED, apply_color_choice, cell, cut_marker, new_table, or_dash};
 use crate::labels::Labels;
 use crate::snapshot::{Role, Row};
-use crate::socket_table::{Holder, KernelSocket};
+use crate::socket_table::{Holder, KernelSocket, Proto};
 
 const HEADER: [&str; 9] = [
     "COMMAND", "PID", "USER", "FD", "TYPE", "DEVICE", "SIZE/OFF", "NODE", "NAME",
@@ -55,9 +55,7 @@ fn cells(row: &Row, holder: Option<&Holder>, color: bool, labels: &Labels) -> Ve
         Cell::new(or_dash(holder.and_then(|h| labels.user(h.user.as_deref())))),
         // `u`: the socket is open for reading and writing, as every socket is.
         Cell::new(or_dash(
-            holder
-                .and_then(|h| labels.fd(h.fd))
-                .map(|fd| format!("{fd}u")),
+            holder.and_then(|h| labels.fd(h)).map(|fd| format!("{fd}u")),
         )),
         Cell::new(if s.is_ipv6() { "IPv6" } else { "IPv4" }),
         Cell::new(or_dash(labels.inode(s.inode))),
@@ -79,5 +77,9 @@ fn name(socket: &KernelSocket, labels: &Labels) -> String {
         Some(remote) => format!("{local}->{}", labels.addr(remote)),
         None => local,
     };
-    format!("{ends} ({})", socket.state)
+    // UDP has no connection state; lsof prints none.
+    match socket.proto {
+        Proto::Tcp => format!("{ends} ({})", socket.state),
+        Proto::Udp => ends,
+    }
 }

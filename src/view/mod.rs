@@ -13,7 +13,9 @@
 
 pub mod json;
 pub mod lsof;
+pub mod mermaid;
 pub mod netstat;
+pub mod report;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -32,6 +34,10 @@ pub enum Format {
     Table,
     /// One JSON object per snapshot, one per line.
     Json,
+    /// GitHub-flavoured Markdown tables, for lecture notes.
+    Markdown,
+    /// A Mermaid diagram (renders on GitHub): clients, the one port, the sockets.
+    Mermaid,
 }
 
 /// Which table(s) to print.
@@ -54,6 +60,8 @@ pub struct TableOptions {
     pub color: bool,
     /// More rows than this are summarised.
     pub max_rows: usize,
+    /// GitHub-flavoured Markdown tables instead of netstat's plain columns.
+    pub markdown: bool,
 }
 
 /// The colour of the column every accepted socket shares.
@@ -88,11 +96,13 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
         ));
     }
     if matches!(options.view, ViewKind::Netstat | ViewKind::Both) {
-        let table = netstat::table(&shown, cut, options.color, labels);
+        let mut table = netstat::table(&shown, cut, options.color, labels);
+        markdown_style(&mut table, options.markdown);
         push_table(&mut out, "netstat -tanp view (one row per socket)", &table);
     }
     if matches!(options.view, ViewKind::Lsof | ViewKind::Both) {
-        let table = lsof::table(&shown, cut, options.color, labels);
+        let mut table = lsof::table(&shown, cut, options.color, labels);
+        markdown_style(&mut table, options.markdown);
         push_table(
             &mut out,
             "lsof -i view (one row per process holding a socket)",
@@ -159,11 +169,26 @@ pub fn outcome_word(outcome: Outcome) -> &'static str {
     }
 }
 
+/// Switches a table to GitHub Markdown (`| a | b |` with a header rule).
+fn markdown_style(table: &mut Table, markdown: bool) {
+    if markdown {
+        table.load_style(comfy_table::presets::ASCII_MARKDOWN);
+        for column in table.column_iter_mut() {
+            column.set_padding((1, 1));
+        }
+    }
+}
+
 fn push_table(out: &mut String, title: &str, table: &Table) {
+    // Markdown needs a blank line around a table for it to render.
+    let markdown = table.style() == comfy_table::presets::ASCII_MARKDOWN;
     out.push_str(title);
-    out.push_str(":\n");
+    out.push_str(if markdown { ":\n\n" } else { ":\n" });
     for line in table.lines() {
         out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    if markdown {
         out.push('\n');
     }
 }
@@ -280,6 +305,7 @@ mod tests {
             view,
             color: false,
             max_rows,
+            markdown: false,
         }
     }
 

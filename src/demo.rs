@@ -1,0 +1,587 @@
+//! The `demo` command: the whole experiment in one process, as a lab write-up.
+//!
+//! A teacher runs `sameport demo` in front of a class. It starts an echo
+//! server on 127.0.0.1:P, connects N clients from their own addresses
+//! (127.0.0.2, 127.0.0.3 ...: on Linux all of 127.0.0.0/8 is this machine, so
+//! each client looks like a different host), and after every step prints what
+//! the kernel's socket table shows. It ends with the verdict, and exits 0 when
+//! the claim holds.
+//!
+//! `--proto udp` runs the same experiment with a UDP server (one socket for
+//! everyone), `--proto both` runs both and contrasts them, and `--textbook`
+//! reproduces the figure of section 3.2 of Kurose & Ross, including the
+//! connection the kernel must refuse.
+//!
+//! **Reproducible output.** With `--reproducible`, clients use fixed source
+//! ports (50426, 50427 ...) and PIDs, fds, inodes and user names are replaced
+//! by stable labels, so the output is the same bytes on every run and every
+//! Linux machine. Every table is taken once the step is complete and the
+//! queues are empty. Connections end with an *abortive* close (SO_LINGER 0:
+//! the socket sends RST instead of FIN), which leaves no TIME_WAIT socket
+//! behind, so the fixed 4-tuples are free again for the next run at once.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use tokio::sync::{oneshot, watch};
+
+use crate::client::{self, Conn};
+use crate::output::{self, Output};
+use crate::server::{self, Activity, Config, Hooks};
+use crate::snapshot::Snapshot;
+use crate::socket_table::{self, Attribution, OwnSockets, PortSide, Proto, Query, Registration};
+use crate::udp_server::{self, Clients};
+use crate::verdict::{self, Verdict};
+use crate::view::report::{self, Report, Section, Step};
+use crate::{bind, exit, view};
+
+/// The first fixed client source port of `--reproducible` (as in the
+/// original write-up this tool replaces).
+pub const FIRST_FIXED_PORT: u16 = 50426;
+/// What each client sends.
+const MESSAGE: &[u8] = b"hello";
+/// A small listen backlog: the same on every machine (the kernel caps the
+/// backlog at net.core.somaxconn), so reproducible tables match everywhere.
+const DEMO_BACKLOG: i32 = 128;
+
+/// What to demonstrate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Experiment {
+    Tcp,
+    Udp,
+    Both,
+    Textbook,
+}
+
+/// The demo's settings.
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    pub experiment: Experiment,
+    pub clients: usize,
+    /// The server port; `None`: 12000 (for `--textbook`, 80 when it can be bound).
+    pub port: Option<u16>,
+    pub reproducible: bool,
+}
+
+/// Runs the demo and prints the write-up; exit 0 when every verdict holds.
+pub async fn demo(options: DemoOptions, output: Output) -> anyhow::Result<ExitCode> {
+    let sources = Sources::detect();
+    let port = options.port.unwrap_or(12000);
+    let mut report = Report {
+        title: title(options.experiment),
+        ..Report::default()
+    };
+    let mut verdicts = Vec::new();
+    let experiments: &[Experiment] = match options.experiment {
+        Experiment::Both => &[Experiment::Tcp, Experiment::Udp],
+        ref one => std::slice::from_ref(one),
+    };
+    for &experiment in experiments {
+        let run = Run {
+            options: &options,
+            sources,
+            port,
+        };
+        let (section, verdict) = match experiment {
+            Experiment::Tcp => run.tcp().await?,
+            Experiment::Udp => run.udp().await?,
+            _ => run.textbook().await?,
+        };
+        report.sections.push(section);
+        verdicts.push(verdict);
+    }
+    if options.experiment == Experiment::Both {
+        report.conclusion.push(contrast(options.clients, port));
+    }
+    let text = report::render(&report, output.format, &output.tables, &output.labels);
+    output::print(&text)?;
+    Ok(verdicts
+        .iter()
+        .find(|v| !v.holds())
+        .map_or(ExitCode::SUCCESS, exit::for_verdict))
+}
+
+fn title(experiment: Experiment) -> String {
+    let what = match experiment {
+        Experiment::Tcp => "one TCP port, one socket per connection",
+        Experiment::Udp => "one UDP socket for every client",
+        Experiment::Both => "TCP and UDP side by side",
+        Experiment::Textbook => "the figure of section 3.2, on a real kernel",
+    };
+    format!("sameport demo: {what} (Kurose & Ross, section 3.2)")
+}
+
+fn contrast(clients: usize, port: u16) -> String {
+    format!(
+        "The contrast: for {clients} clients, TCP port {port} had {} sockets (one listening socket \
+         and one per connection, each named by its 4-tuple), while UDP port {port} had 1 socket for \
+         all of them (the kernel delivers a datagram by its destination IP and port alone). Neither \
+         used a second port on the server.",
+        clients + 1
+    )
+}
+
+/// Where the clients connect from.
+#[derive(Clone, Copy, Debug)]
+enum Sources {
+    /// 127.0.0.2, 127.0.0.3 ...: Linux answers for all of 127.0.0.0/8.
+    OwnAddresses,
+    /// Only 127.0.0.1 exists (macOS, Windows without aliases): clients differ by port.
+    OneAddress,
+}
+
+impl Sources {
+    fn detect() -> Sources {
+        match std::net::UdpSocket::bind("127.0.0.2:0") {
+            Ok(_) => Sources::OwnAddresses,
+            Err(_) => Sources::OneAddress,
+        }
+    }
+
+    /// The source address of client `k` (1-based).
+    fn ip(self, k: usize) -> IpAddr {
+        match self {
+            Sources::OwnAddresses => {
+                let n = u32::try_from(k).unwrap_or(u32::MAX).saturating_add(1);
+                IpAddr::V4(Ipv4Addr::from(u32::from(Ipv4Addr::new(127, 0, 0, 0)) + n))
+            }
+            Sources::OneAddress => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        }
+    }
+
+    fn note(self) -> &'static str {
+        match self {
+            Sources::OwnAddresses => "",
+            Sources::OneAddress => {
+                " (This system has only 127.0.0.1 on loopback, so every client uses 127.0.0.1 \
+                 and they differ by their ports.)"
+            }
+        }
+    }
+}
+
+/// One experiment's state.
+struct Run<'a> {
+    options: &'a DemoOptions,
+    sources: Sources,
+    port: u16,
+}
+
+/// A running in-process echo server.
+struct DemoServer {
+    own: OwnSockets,
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+    activity: watch::Receiver<Activity>,
+    udp_clients: Option<Clients>,
+    _registration: Registration,
+}
+
+impl DemoServer {
+    async fn tcp(port: u16) -> anyhow::Result<DemoServer> {
+        let addr = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port);
+        let listener = bind::tcp_listener_with_backlog(addr, DEMO_BACKLOG)?;
+        let own = OwnSockets::new();
+        let registration = own.register(&listener, "server");
+        let listener =
+            tokio::net::TcpListener::from_std(listener).context("registering the listener")?;
+        let (activity_tx, activity) = watch::channel(Activity::default());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let hooks = Hooks {
+            own: own.clone(),
+            activity: Some(activity_tx),
+        };
+        let task = tokio::spawn(async move {
+            server::run(listener, stopped, Config::default(), hooks).await;
+        });
+        Ok(DemoServer {
+            own,
+            addr,
+            stop,
+            task,
+            activity,
+            udp_clients: None,
+            _registration: registration,
+        })
+    }
+
+    async fn udp(port: u16) -> anyhow::Result<DemoServer> {
+        let addr = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port);
+        let socket = bind::udp_socket(addr)?;
+        let own = OwnSockets::new();
+        let registration = own.register(&socket, "server");
+        let socket = tokio::net::UdpSocket::from_std(socket).context("registering the socket")?;
+        let (activity_tx, activity) = watch::channel(Activity::default());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let clients = Clients::new();
+        let server_clients = clients.clone();
+        let task = tokio::spawn(async move {
+            udp_server::run(socket, stopped, server_clients, Some(activity_tx)).await;
+        });
+        Ok(DemoServer {
+            own,
+            addr,
+            stop,
+            task,
+            activity,
+            udp_clients: Some(clients),
+            _registration: registration,
+        })
+    }
+
+    /// Waits until the server has accepted (TCP) or heard from (UDP) `n` clients.
+    async fn wait_for(&mut self, n: u64) -> anyhow::Result<()> {
+        let waited = tokio::time::timeout(
+            Duration::from_secs(5),
+            self.activity.wait_for(|a| a.accepted >= n),
+        )
+        .await;
+        match waited {
+            Ok(Ok(_)) => Ok(()),
+            _ => bail!("the server did not see client {n} within 5 s"),
+        }
+    }
+
+    /// The server's side of the port, once the queues have drained.
+    async fn server_side(&self, proto: Proto) -> anyhow::Result<Snapshot> {
+        let peers = self
+            .udp_clients
+            .as_ref()
+            .map(Clients::list)
+            .unwrap_or_default();
+        let snapshot = settled(proto, self.addr.port(), PortSide::Local, &self.own).await?;
+        Ok(snapshot.with_peers(peers))
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// A snapshot taken once no socket has bytes waiting in a queue (a
+/// listener's Send-Q is its backlog limit, not data). The echo has come
+/// back by the time a step ends, but an acknowledgement may still be in
+/// flight; waiting for it makes the table the same on every run.
+async fn settled(
+    proto: Proto,
+    port: u16,
+    side: PortSide,
+    own: &OwnSockets,
+) -> anyhow::Result<Snapshot> {
+    let query = Query { proto, port, side };
+    let attribution = Attribution::Own(own.clone());
+    let table = Arc::new(socket_table::Kernel);
+    let mut last = None;
+    for _ in 0..100 {
+        let (table, attribution) = (table.clone(), attribution.clone());
+        let read = tokio::task::spawn_blocking(move || {
+            use socket_table::SocketTable;
+            table.read(&query, &attribution)
+        })
+        .await??;
+        let quiet = read.sockets.iter().all(|s| {
+            s.recv_q.unwrap_or(0) == 0
+                && (s.state == socket_table::SocketState::Listen || s.send_q.unwrap_or(0) == 0)
+        });
+        // Only our own sockets belong in the demo's tables.
+        let pid = std::process::id();
+        let mine = read
+            .sockets
+            .into_iter()
+            .filter(|s| s.holders.iter().any(|h| h.pid == pid))
+            .collect();
+        let snapshot = Snapshot::new(port, proto, mine, read.notes);
+        if quiet {
+            return Ok(snapshot);
+        }
+        last = Some(snapshot);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    last.ok_or_else(|| anyhow!("could not read the socket table"))
+}
+
+impl Run<'_> {
+    fn source(&self, k: usize) -> SocketAddr {
+        let port = if self.options.reproducible {
+            FIRST_FIXED_PORT + u16::try_from(k - 1).unwrap_or(0)
+        } else {
+            0
+        };
+        SocketAddr::new(self.sources.ip(k), port)
+    }
+
+    async fn tcp(&self) -> anyhow::Result<(Section, Verdict)> {
+        let mut server = DemoServer::tcp(self.port).await?;
+        let mut steps = vec![Step {
+            title: format!("The server listens on {}", server.addr),
+            text: format!(
+                "The server creates one socket, binds it to port {port} and calls listen(). The table \
+                 has one row: the listening socket (the textbook's \"welcoming socket\").",
+                port = self.port
+            ),
+            snapshot: Some(server.server_side(Proto::Tcp).await?),
+            verdict: None,
+        }];
+        let mut clients = Vec::new();
+        for k in 1..=self.options.clients {
+            let source = self.source(k);
+            let stream = client::open_tcp(server.addr, Some(source))
+                .await
+                .with_context(|| format!("client-{k} from {source}"))?;
+            // Abortive close at the end: no TIME_WAIT left behind (see the module docs).
+            stream.set_zero_linger().context("setting SO_LINGER")?;
+            let local = stream
+                .local_addr()
+                .context("reading the client's address")?;
+            let registration = server.own.register(&stream, &format!("client-{k}"));
+            server.wait_for(k as u64).await?;
+            let conn = Conn::Tcp(stream);
+            let echo = client::exchange(&conn, MESSAGE)
+                .await
+                .with_context(|| format!("client-{k}"))?;
+            steps.push(Step {
+                title: format!("Client {k} connects from {local} and sends \"hello\""),
+                text: format!(
+                    "accept() returned a new socket for this connection, and the echo came back ({}). \
+                     The new row's local port is still {}: no new port was opened; only the remote \
+                     end is new.{}",
+                    show(&echo),
+                    self.port,
+                    if k == 1 { self.sources.note() } else { "" }
+                ),
+                snapshot: Some(server.server_side(Proto::Tcp).await?),
+                verdict: None,
+            });
+            clients.push((conn, registration));
+        }
+        let client_side = settled(Proto::Tcp, self.port, PortSide::Remote, &server.own).await?;
+        steps.push(Step {
+            title: "The clients' side of the same connections".into(),
+            text: view::mirror_line(&client_side).trim_end().to_string(),
+            snapshot: Some(client_side),
+            verdict: None,
+        });
+        let last = server.server_side(Proto::Tcp).await?;
+        let verdict = verdict::judge(&last);
+        steps.push(Step {
+            title: "The verdict".into(),
+            text: format!(
+                "The kernel demultiplexes every arriving TCP segment by its 4-tuple (source IP, source \
+                 port, destination IP, destination port). All {n} connections have destination port {p}, \
+                 but no two have the same 4-tuple, so each reaches its own socket. A server therefore \
+                 needs no port per client, and one port can hold far more than 65,536 connections: \
+                 the limits are memory and open files, not port numbers.",
+                n = self.options.clients,
+                p = self.port
+            ),
+            snapshot: None,
+            verdict: Some(verdict.clone()),
+        });
+        drop(clients);
+        server.stop().await;
+        Ok((
+            Section {
+                name: "tcp",
+                title: format!("TCP: {} clients, one port", self.options.clients),
+                steps,
+                diagram: Some(last),
+            },
+            verdict,
+        ))
+    }
+
+    async fn udp(&self) -> anyhow::Result<(Section, Verdict)> {
+        let mut server = DemoServer::udp(self.port).await?;
+        let mut steps = vec![Step {
+            title: format!("The UDP server binds {}", server.addr),
+            text: "The server creates one UDP socket and binds it to the port. There is no listen() and \
+                   no accept(): it will receive from everyone with recvfrom() and answer with sendto()."
+                .into(),
+            snapshot: Some(server.server_side(Proto::Udp).await?),
+            verdict: None,
+        }];
+        let mut clients = Vec::new();
+        for k in 1..=self.options.clients {
+            let source = self.source(k);
+            let socket = client::open_udp(server.addr, Some(source))
+                .await
+                .with_context(|| format!("client-{k} from {source}"))?;
+            let local = socket
+                .local_addr()
+                .context("reading the client's address")?;
+            let registration = server.own.register(&socket, &format!("client-{k}"));
+            let conn = Conn::Udp(socket);
+            let echo = client::exchange(&conn, MESSAGE)
+                .await
+                .with_context(|| format!("client-{k}"))?;
+            server.wait_for(k as u64).await?;
+            steps.push(Step {
+                title: format!("Client {k} sends \"hello\" from {local}"),
+                text: format!(
+                    "The datagram went to port {p} and the same socket answered ({}). The table still has \
+                     one socket on port {p}: no socket was created for this client.{}",
+                    show(&echo),
+                    if k == 1 { self.sources.note() } else { "" },
+                    p = self.port
+                ),
+                snapshot: Some(server.server_side(Proto::Udp).await?),
+                verdict: None,
+            });
+            clients.push((conn, registration));
+        }
+        let client_side = settled(Proto::Udp, self.port, PortSide::Remote, &server.own).await?;
+        steps.push(Step {
+            title: "The clients' side".into(),
+            text: format!(
+                "Each client's socket has its own local port and the server's port {} as its remote port \
+                 (connect() on a UDP socket only fixes where datagrams go).",
+                self.port
+            ),
+            snapshot: Some(client_side),
+            verdict: None,
+        });
+        let last = server.server_side(Proto::Udp).await?;
+        let verdict = verdict::judge(&last);
+        steps.push(Step {
+            title: "The verdict".into(),
+            text: format!(
+                "A UDP socket is identified by its destination IP and port alone, so every datagram to \
+                 port {p} reaches the same socket, whoever sent it; the server tells clients apart by the \
+                 source address recvfrom() returns with each datagram.",
+                p = self.port
+            ),
+            snapshot: None,
+            verdict: Some(verdict.clone()),
+        });
+        drop(clients);
+        server.stop().await;
+        Ok((
+            Section {
+                name: "udp",
+                title: format!("UDP: {} clients, one socket", self.options.clients),
+                steps,
+                diagram: Some(last),
+            },
+            verdict,
+        ))
+    }
+
+    /// Section 3.2's figure: host A from port 26145, host C from 7532 and
+    /// 26145, all to the server's one port; then the one connection the
+    /// kernel must refuse.
+    async fn textbook(&self) -> anyhow::Result<(Section, Verdict)> {
+        let (mut server, port_note) = match self.options.port {
+            Some(port) => (DemoServer::tcp(port).await?, String::new()),
+            None => match DemoServer::tcp(80).await {
+                Ok(server) => (server, " (port 80, as in the figure)".to_string()),
+                Err(e) => {
+                    // Said without the PID of whoever holds port 80, so the
+                    // text stays the same from run to run.
+                    let why = match e.downcast_ref::<bind::BindError>() {
+                        Some(bind::BindError::Privileged { .. }) => "binding it needs root",
+                        Some(bind::BindError::InUse { .. }) => "it is in use",
+                        _ => "it could not be bound",
+                    };
+                    let note = format!(
+                        " (port 12000: port 80, as in the figure, is not available here: {why})"
+                    );
+                    (DemoServer::tcp(12000).await?, note)
+                }
+            },
+        };
+        let port = server.addr.port();
+        let mut steps = vec![Step {
+            title: format!("The Web server listens on {}", server.addr),
+            text: format!("One listening socket on the server's one port{port_note}."),
+            snapshot: Some(server.server_side(Proto::Tcp).await?),
+            verdict: None,
+        }];
+        let host_a = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+        let host_c = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
+        let plan = [
+            ("Host A", SocketAddr::new(host_a, 26145), "client-A"),
+            ("Host C", SocketAddr::new(host_c, 7532), "client-C1"),
+            ("Host C", SocketAddr::new(host_c, 26145), "client-C2"),
+        ];
+        let mut clients = Vec::new();
+        for (k, (host, source, label)) in plan.iter().enumerate() {
+            let stream = client::open_tcp(server.addr, Some(*source))
+                .await
+                .with_context(|| format!("{host} from {source}"))?;
+            stream.set_zero_linger().context("setting SO_LINGER")?;
+            let registration = server.own.register(&stream, label);
+            server.wait_for(k as u64 + 1).await?;
+            let conn = Conn::Tcp(stream);
+            client::exchange(&conn, MESSAGE)
+                .await
+                .with_context(|| format!("{host} from {source}"))?;
+            let text = match k {
+                2 => format!(
+                    "Host C now has a second connection, from source port 26145: the same source port as \
+                     host A's. The server's two sockets for them have the same local end ({}) and the same \
+                     remote port (26145); only the remote IP address tells them apart.",
+                    server.addr
+                ),
+                _ => String::new(),
+            };
+            steps.push(Step {
+                title: format!(
+                    "{host} ({}) connects from source port {}",
+                    source.ip(),
+                    source.port()
+                ),
+                text,
+                snapshot: Some(server.server_side(Proto::Tcp).await?),
+                verdict: None,
+            });
+            clients.push((conn, registration));
+        }
+        let refused = client::open_tcp(server.addr, Some(plan[2].1)).await;
+        let refusal = match refused {
+            Ok(_) => bail!("the kernel accepted a second socket with an existing 4-tuple"),
+            Err(e) => e.to_string(),
+        };
+        steps.push(Step {
+            title: "Host C tries a second connection from 127.0.0.3:26145".into(),
+            text: format!(
+                "The kernel refuses it: a 4-tuple can exist only once, because it is the connection's \
+                 name. The error: {refusal}."
+            ),
+            snapshot: None,
+            verdict: None,
+        });
+        let last = server.server_side(Proto::Tcp).await?;
+        let verdict = verdict::judge(&last);
+        steps.push(Step {
+            title: "The verdict".into(),
+            text: format!(
+                "Three connections to port {port}, three sockets, three different 4-tuples; two of them share \
+                 the remote port 26145 and differ only in the remote IP, and the one connection that would \
+                 have repeated a 4-tuple was refused."
+            ),
+            snapshot: None,
+            verdict: Some(verdict.clone()),
+        });
+        drop(clients);
+        server.stop().await;
+        Ok((
+            Section {
+                name: "textbook",
+                title: "The textbook's figure: hosts A and C and one Web server".into(),
+                steps,
+                diagram: Some(last),
+            },
+            verdict,
+        ))
+    }
+}
+
+/// Bytes as a quoted string.
+fn show(bytes: &[u8]) -> String {
+    format!("\"{}\"", bytes.escape_ascii())
+}

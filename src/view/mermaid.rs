@@ -1,0 +1,160 @@
+//! The Mermaid view: the claim as a picture that renders on GitHub.
+//!
+//! TCP: every client's arrow goes to the **one** port, and from there to a
+//! socket of its own, named by its 4-tuple (plus the listening socket that
+//! accepted them):
+//!
+//! ```text
+//! client 127.0.0.2:50426 --> (port 12000) --> socket (127.0.0.2:50426 -> 127.0.0.1:12000)
+//! client 127.0.0.3:50427 --> (port 12000) --> socket (127.0.0.3:50427 -> 127.0.0.1:12000)
+//! ```
+//!
+//! UDP: every arrow goes to the one port and on to the **same** socket.
+//!
+//! The output is a fenced ```` ```mermaid ```` block, ready to paste into
+//! Markdown. Long tables are cut to their first clients and a "... N more" node.
+
+use std::fmt::Write;
+use std::net::SocketAddr;
+
+use crate::labels::Labels;
+use crate::snapshot::{Role, Snapshot};
+use crate::socket_table::Proto;
+
+/// How many clients the picture draws before "... N more".
+const DRAWN: usize = 8;
+
+/// A Mermaid flowchart of the server side of `snapshot`, fenced for Markdown.
+pub fn diagram(snapshot: &Snapshot, labels: &Labels) -> String {
+    let mut out = String::from("```mermaid\nflowchart LR\n");
+    let port = snapshot.port;
+    match snapshot.proto {
+        Proto::Tcp => tcp(&mut out, snapshot, labels),
+        Proto::Udp => udp(&mut out, snapshot, labels),
+    }
+    let _ = writeln!(out, "    classDef port fill:#d4f7d4,stroke:#2a7a2a;");
+    let _ = writeln!(out, "    class p{port} port;");
+    out.push_str("```\n");
+    out
+}
+
+fn tcp(out: &mut String, snapshot: &Snapshot, labels: &Labels) {
+    let port = snapshot.port;
+    let connections: Vec<(SocketAddr, SocketAddr)> = snapshot
+        .with_role(Role::Accepted)
+        .filter_map(|row| Some((row.socket.local, row.socket.remote?)))
+        .collect();
+    clients(out, connections.iter().map(|&(_, remote)| remote), labels);
+    let _ = writeln!(out, "    subgraph server[\"server: one TCP port, {port}\"]");
+    let _ = writeln!(out, "        p{port}((\"port {port}\"))");
+    for row in snapshot.with_role(Role::Listener) {
+        let _ = writeln!(
+            out,
+            "        listener[\"listening socket<br/>{} LISTEN\"]",
+            labels.addr(row.socket.local)
+        );
+    }
+    for (i, &(local, remote)) in connections.iter().take(DRAWN).enumerate() {
+        let _ = writeln!(
+            out,
+            "        s{}[\"socket {}<br/>4-tuple {} → {}\"]",
+            i + 1,
+            i + 1,
+            labels.addr(remote),
+            labels.addr(local)
+        );
+    }
+    more(out, "        ", "sockets", connections.len());
+    out.push_str("    end\n");
+    for i in 0..connections.len().min(DRAWN) {
+        let _ = writeln!(out, "    c{} -->|\"to port {port}\"| p{port}", i + 1);
+        let _ = writeln!(out, "    p{port} -->|\"its own socket\"| s{}", i + 1);
+    }
+    if snapshot.with_role(Role::Listener).next().is_some() {
+        let _ = writeln!(out, "    p{port} -.->|\"new connections\"| listener");
+    }
+}
+
+fn udp(out: &mut String, snapshot: &Snapshot, labels: &Labels) {
+    let port = snapshot.port;
+    let mut peers: Vec<SocketAddr> = snapshot.peers.clone();
+    for row in snapshot.with_role(Role::Client) {
+        if !peers.contains(&row.socket.local) {
+            peers.push(row.socket.local);
+        }
+    }
+    clients(out, peers.iter().copied(), labels);
+    let servers: Vec<SocketAddr> = snapshot
+        .with_role(Role::Server)
+        .map(|r| r.socket.local)
+        .collect();
+    let _ = writeln!(out, "    subgraph server[\"server: one UDP port, {port}\"]");
+    let _ = writeln!(out, "        p{port}((\"port {port}\"))");
+    for (i, local) in servers.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "        u{}[\"the one UDP socket<br/>{} (every client)\"]",
+            i + 1,
+            labels.addr(*local)
+        );
+    }
+    out.push_str("    end\n");
+    for i in 0..peers.len().min(DRAWN) {
+        let _ = writeln!(out, "    c{} -->|\"to port {port}\"| p{port}", i + 1);
+    }
+    for i in 0..servers.len() {
+        let _ = writeln!(out, "    p{port} -->|\"every datagram\"| u{}", i + 1);
+    }
+}
+
+/// The clients' subgraph: the first `DRAWN` remote ends.
+fn clients(out: &mut String, remotes: impl Iterator<Item = SocketAddr>, labels: &Labels) {
+    let remotes: Vec<SocketAddr> = remotes.collect();
+    out.push_str("    subgraph clients[\"clients\"]\n");
+    for (i, remote) in remotes.iter().take(DRAWN).enumerate() {
+        let _ = writeln!(out, "        c{}[\"{}\"]", i + 1, labels.addr(*remote));
+    }
+    more(out, "        ", "clients", remotes.len());
+    out.push_str("    end\n");
+}
+
+fn more(out: &mut String, indent: &str, what: &str, total: usize) {
+    if total > DRAWN {
+        let _ = writeln!(
+            out,
+            "{indent}more_{what}[\"... {} more {what}\"]",
+            total - DRAWN
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{accepted, listener, snapshot, udp};
+
+    #[test]
+    fn tcp_draws_one_socket_per_connection() {
+        let snap = snapshot(
+            12000,
+            vec![
+                listener("127.0.0.1:12000"),
+                accepted("127.0.0.1:12000", "127.0.0.2:50426"),
+                accepted("127.0.0.1:12000", "127.0.0.3:50427"),
+            ],
+        );
+        insta::assert_snapshot!(diagram(&snap, &Labels::plain()));
+    }
+
+    #[test]
+    fn udp_draws_one_socket_for_everyone() {
+        let snap = snapshot(12000, vec![udp("127.0.0.1:12000", None)]).with_peers(vec![
+            "127.0.0.2:50426".parse().unwrap(),
+            "127.0.0.3:50427".parse().unwrap(),
+        ]);
+        let text = diagram(&snap, &Labels::plain());
+        assert_eq!(text.matches("u1[").count(), 1);
+        assert_eq!(text.matches("-->|\"every datagram\"| u1").count(), 1);
+        assert_eq!(text.matches("-->|\"to port 12000\"|").count(), 2);
+    }
+}

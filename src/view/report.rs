@@ -1,0 +1,214 @@
+//! A lab write-up: numbered steps of prose, tables and a verdict, written as
+//! plain text, Markdown, JSON lines or Mermaid diagrams.
+//!
+//! The demo decides what happened (it owns the sockets); this module only
+//! writes it down, so the same experiment reads the same in every format.
+
+use std::fmt::Write;
+
+use serde_json::{Value, json};
+
+use super::{
+    Format, TableOptions, json as json_view, mermaid, outcome_word, socket_tables, verdict_line,
+};
+use crate::labels::Labels;
+use crate::snapshot::Snapshot;
+use crate::verdict::Verdict;
+
+/// The whole write-up.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub title: String,
+    pub sections: Vec<Section>,
+    /// Paragraphs after the last section (the TCP/UDP contrast).
+    pub conclusion: Vec<String>,
+}
+
+/// One experiment (TCP, UDP, the textbook figure).
+#[derive(Clone, Debug)]
+pub struct Section {
+    /// `tcp`, `udp` or `textbook`: the `section` field of each JSON line.
+    pub name: &'static str,
+    pub title: String,
+    pub steps: Vec<Step>,
+    /// The server's side at the end, which the Mermaid view draws.
+    pub diagram: Option<Snapshot>,
+}
+
+/// One step: what was done, and the table that shows it.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub title: String,
+    pub text: String,
+    pub snapshot: Option<Snapshot>,
+    /// Set on the step that concludes a section.
+    pub verdict: Option<Verdict>,
+}
+
+/// Writes the report in `format`.
+pub fn render(report: &Report, format: Format, options: &TableOptions, labels: &Labels) -> String {
+    match format {
+        Format::Table => text(report, options, labels),
+        Format::Markdown => markdown(report, options, labels),
+        Format::Json => json_lines(report, labels),
+        Format::Mermaid => diagrams(report, labels),
+    }
+}
+
+fn text(report: &Report, options: &TableOptions, labels: &Labels) -> String {
+    let mut out = String::new();
+    underline(&mut out, &report.title, '=');
+    for section in &report.sections {
+        out.push('\n');
+        underline(&mut out, &section.title, '=');
+        for (i, step) in section.steps.iter().enumerate() {
+            out.push('\n');
+            underline(&mut out, &format!("Step {}. {}", i + 1, step.title), '-');
+            if !step.text.is_empty() {
+                let _ = writeln!(out, "{}\n", wrap(&step.text));
+            }
+            if let Some(snapshot) = &step.snapshot {
+                out.push_str(&socket_tables(snapshot, options, labels));
+            }
+            if let Some(verdict) = &step.verdict {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    wrap(&verdict_line(verdict, labels, options.color))
+                );
+            }
+        }
+    }
+    for paragraph in &report.conclusion {
+        let _ = write!(out, "\n{}\n", wrap(paragraph));
+    }
+    out
+}
+
+/// Prose lines longer than this are wrapped (tables are not).
+const WIDTH: usize = 88;
+
+/// Wraps `text` at word boundaries to `WIDTH` columns.
+fn wrap(text: &str) -> String {
+    let mut out = String::new();
+    let mut column = 0;
+    for word in text.split(' ') {
+        let len = word.chars().count();
+        if column > 0 && column + 1 + len > WIDTH {
+            out.push('\n');
+            column = 0;
+        } else if column > 0 {
+            out.push(' ');
+            column += 1;
+        }
+        out.push_str(word);
+        column += len;
+    }
+    out
+}
+
+fn markdown(report: &Report, options: &TableOptions, labels: &Labels) -> String {
+    let mut out = format!("# {}\n", report.title);
+    for section in &report.sections {
+        blank_line(&mut out);
+        let _ = writeln!(out, "## {}", section.title);
+        for (i, step) in section.steps.iter().enumerate() {
+            blank_line(&mut out);
+            let _ = write!(out, "### Step {}. {}\n\n", i + 1, step.title);
+            if !step.text.is_empty() {
+                let _ = write!(out, "{}\n\n", step.text);
+            }
+            if let Some(snapshot) = &step.snapshot {
+                out.push_str(&socket_tables(snapshot, options, labels));
+            }
+            if let Some(verdict) = &step.verdict {
+                let explanation = verdict.explanation(&|a| labels.addr(a));
+                let _ = writeln!(
+                    out,
+                    "**Verdict: {}.** {explanation}",
+                    outcome_word(verdict.outcome)
+                );
+            }
+        }
+    }
+    for paragraph in &report.conclusion {
+        blank_line(&mut out);
+        let _ = writeln!(out, "{paragraph}");
+    }
+    out
+}
+
+/// Ends `out` with exactly one blank line (Markdown separates blocks by them).
+fn blank_line(out: &mut String) {
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out.push('\n');
+}
+
+/// One JSON object per step, one per line, then one per conclusion.
+fn json_lines(report: &Report, labels: &Labels) -> String {
+    let mut out = String::new();
+    for section in &report.sections {
+        for (i, step) in section.steps.iter().enumerate() {
+            let mut object = serde_json::Map::new();
+            object.insert("section".into(), json!(section.name));
+            object.insert("step".into(), json!(i + 1));
+            object.insert("title".into(), json!(step.title));
+            object.insert("text".into(), json!(step.text));
+            if let Some(snapshot) = &step.snapshot {
+                if let Value::Object(sockets) = json_view::sockets(snapshot, labels) {
+                    object.extend(sockets);
+                }
+            }
+            if let Some(verdict) = &step.verdict {
+                object.insert("verdict".into(), json_view::verdict_json(verdict, labels));
+            }
+            let _ = writeln!(out, "{}", Value::Object(object));
+        }
+    }
+    for paragraph in &report.conclusion {
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({ "section": "conclusion", "text": paragraph })
+        );
+    }
+    out
+}
+
+fn diagrams(report: &Report, labels: &Labels) -> String {
+    let mut out = String::new();
+    for section in &report.sections {
+        if let Some(snapshot) = &section.diagram {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{}:\n", section.title);
+            out.push_str(&mermaid::diagram(snapshot, labels));
+        }
+    }
+    out
+}
+
+fn underline(out: &mut String, title: &str, rule: char) {
+    let _ = writeln!(out, "{title}");
+    let _ = writeln!(out, "{}", rule.to_string().repeat(title.chars().count()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_at_spaces_only() {
+        let text = "word ".repeat(40);
+        let wrapped = wrap(text.trim_end());
+        assert!(wrapped.lines().all(|l| l.chars().count() <= WIDTH));
+        assert_eq!(wrapped.replace('\n', " "), text.trim_end());
+        assert_eq!(
+            wrap("a-very-long-unbreakable-word"),
+            "a-very-long-unbreakable-word"
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! Golden tests: `sameport demo --reproducible` prints exactly the bytes in
+//! tests/golden/, in every format, for TCP and UDP (and the textbook figure).
+//! A change of output is a reviewed change of a golden file: regenerate them
+//! with `SAMEPORT_UPDATE_GOLDEN=1 cargo test --test golden` and read the diff.
+//!
+//! The demos use the fixed port 12000 and fixed client ports, so the tests in
+//! this file take turns (`PORT_12000`); cargo runs test files one at a time.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use common::sameport;
+
+static PORT_12000: Mutex<()> = Mutex::new(());
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("golden")
+}
+
+/// Runs sameport with `args` and compares stdout with the golden file `name`.
+fn check(name: &str, args: &[&str]) {
+    let out = sameport()
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run sameport");
+    assert!(
+        out.status.success(),
+        "sameport {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = golden_dir().join(name);
+    if std::env::var_os("SAMEPORT_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &out.stdout).expect("write golden file");
+        return;
+    }
+    let expected = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if out.stdout != expected {
+        panic!(
+            "`sameport {}` differs from {}:\n--- expected\n{}\n--- got\n{}",
+            args.join(" "),
+            path.display(),
+            String::from_utf8_lossy(&expected),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+/// TCP and UDP, in all four formats, twice each: the same bytes every time.
+#[test]
+fn demo_reproducible_output_is_golden() {
+    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
+    for proto in ["tcp", "udp"] {
+        for (format, ext) in [
+            ("table", "txt"),
+            ("json", "jsonl"),
+            ("markdown", "md"),
+            ("mermaid", "mmd"),
+        ] {
+            let name = format!("demo-{proto}.{ext}");
+            let args = [
+                "demo",
+                "--reproducible",
+                "--proto",
+                proto,
+                "--format",
+                format,
+            ];
+            check(&name, &args);
+            // Back to back: the previous run left no TIME_WAIT in the way.
+            check(&name, &args);
+        }
+    }
+}
+
+/// Both protocols and their contrast.
+#[test]
+fn demo_both_is_golden() {
+    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
+    check(
+        "demo-both.txt",
+        &["demo", "--reproducible", "--proto", "both"],
+    );
+}
+
+/// The textbook's figure on port 80: needs the right to bind port 80.
+#[test]
+fn textbook_figure_is_golden() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!(
+            "skipped: the textbook figure uses port 80, which only root may bind (CI runs as root)"
+        );
+        return;
+    }
+    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
+    if std::net::TcpListener::bind("127.0.0.1:80").is_err() {
+        eprintln!("skipped: port 80 is in use on this machine");
+        return;
+    }
+    check(
+        "demo-textbook.txt",
+        &["demo", "--textbook", "--reproducible"],
+    );
+    check(
+        "demo-textbook.md",
+        &[
+            "demo",
+            "--textbook",
+            "--reproducible",
+            "--format",
+            "markdown",
+        ],
+    );
+}
+
+/// Without port 80, the textbook figure says which port it used instead.
+#[test]
+fn textbook_figure_falls_back_and_says_so() {
+    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
+    let holder = std::net::TcpListener::bind("127.0.0.1:80");
+    let out = sameport()
+        .args(["demo", "--textbook", "--reproducible"])
+        .output()
+        .unwrap();
+    // Prose is wrapped at 88 columns: compare with the line breaks undone.
+    let stdout = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if holder.is_ok() {
+        // We hold port 80 ourselves: the demo must fall back to 12000.
+        assert!(
+            stdout.contains(
+                "(port 12000: port 80, as in the figure, is not available here: it is in use)"
+            ),
+            "{stdout}"
+        );
+    }
+    assert!(stdout.contains("a 4-tuple can exist only once"), "{stdout}");
+}
+
+/// A fixed client port that is busy is an error that names it; nothing else is picked.
+#[test]
+fn a_busy_fixed_port_is_named() {
+    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
+    let _busy = std::net::TcpListener::bind("127.0.0.3:50427").expect("hold 127.0.0.3:50427");
+    let out = sameport()
+        .args(["demo", "--reproducible"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("127.0.0.3:50427"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
