@@ -27,6 +27,7 @@
 //! results, [`exit`] lists the exit codes and [`shutdown`] waits for Ctrl-C.
 
 pub mod bind;
+pub mod capture;
 pub mod cli;
 pub mod client;
 pub mod demo;

@@ -13,6 +13,8 @@
 mod linux;
 #[cfg(target_os = "linux")]
 use linux as imp;
+#[cfg(target_os = "linux")]
+pub use linux::{netns, packet};
 
 #[cfg(not(target_os = "linux"))]
 mod other;

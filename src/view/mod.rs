@@ -11,6 +11,7 @@
 //! A table with more rows than `--max-rows` is cut to its first and last rows,
 //! after a summary of what the cut rows hold (JSON always has every row).
 
+pub mod capture;
 pub mod json;
 pub mod lsof;
 pub mod mermaid;

@@ -1,5 +1,7 @@
 //! Linux: the socket table through `sock_diag` netlink, holders through `/proc`.
 
+pub mod netns;
+pub mod packet;
 mod procfs;
 mod sock_diag;
 

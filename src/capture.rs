@@ -1,0 +1,1 @@
+//! Capturing the segments to and from a port (`--capture`). Being written.

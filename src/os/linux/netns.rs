@@ -1,0 +1,1 @@
+//! Linux: network namespaces for `demo --subnets`. Being written.

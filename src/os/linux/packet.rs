@@ -1,0 +1,1 @@
+//! Linux: an AF_PACKET raw socket on the loopback interface. Being written.

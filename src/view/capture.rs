@@ -1,0 +1,1 @@
+//! The capture table (Wireshark-like) and its JSON. Being written.
