@@ -9,7 +9,7 @@
 //! [`server`]: crate::server
 //! [`udp_server`]: crate::udp_server
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -143,25 +143,56 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-/// Tells the user (on stderr) where the server listens and how to connect.
+/// Tells the user (on stderr) where the server listens and how to connect:
+/// the addresses other machines can use, from the interface list.
 fn announce(proto: Proto, local: SocketAddr) {
-    let stack = if local.ip().is_unspecified() && local.is_ipv6() {
-        "every interface, IPv4 and IPv6"
-    } else if local.ip().is_unspecified() {
-        "every IPv4 interface"
-    } else {
-        "this address only"
-    };
-    let udp = if proto == Proto::Udp {
-        " --proto udp"
-    } else {
-        ""
-    };
+    let port = local.port();
+    let udp = if proto == Proto::Udp { " --proto udp" } else { "" };
+    eprintln!("sameport: {proto} echo server on {local}; Ctrl-C to stop.");
+    if local.ip().is_unspecified() {
+        let stack = if local.is_ipv6() { "IPv4 and IPv6" } else { "IPv4" };
+        eprintln!(
+            "sameport: the port is open on every interface ({stack}), so other machines on your \
+             network can connect (unless a firewall blocks {proto} port {port})."
+        );
+        let addresses = classroom_addresses(local.is_ipv6());
+        if addresses.is_empty() {
+            eprintln!("sameport: this machine has no network address besides loopback.");
+        }
+        for (interface, ip) in &addresses {
+            let addr = SocketAddr::new(*ip, port);
+            eprintln!("sameport:   from another machine: sameport connect {addr}{udp}   ({interface})");
+        }
+    } else if local.ip().is_loopback() {
+        eprintln!("sameport: bound to a loopback address: only this machine can connect.");
+    }
     eprintln!(
-        "sameport: {proto} echo server on {local} ({stack}); Ctrl-C to stop.\n\
-         sameport: try, in another terminal: sameport connect 127.0.0.1:{port}{udp} --count 3 --from 127.0.0.2,127.0.0.3,127.0.0.4 --message hello",
-        port = local.port()
+        "sameport:   from this machine:    sameport connect 127.0.0.1:{port}{udp} --count 3 \
+         --from 127.0.0.2,127.0.0.3,127.0.0.4 --message hello"
     );
+}
+
+/// The addresses of this machine's network interfaces that other machines
+/// can reach: not loopback, not IPv6 link-local (which needs an interface
+/// name to be usable), and IPv6 only if the server listens on IPv6.
+fn classroom_addresses(ipv6: bool) -> Vec<(String, IpAddr)> {
+    let Ok(networks) = sysinfo::Networks::new_with_refreshed_list() else {
+        return Vec::new();
+    };
+    let mut addresses: Vec<(String, IpAddr)> = networks
+        .iter()
+        .flat_map(|(name, data)| {
+            let name = name.to_string_lossy().into_owned();
+            data.ip_networks().iter().map(move |net| (name.clone(), net.addr))
+        })
+        .filter(|(_, ip)| !ip.is_loopback() && !ip.is_unspecified())
+        .filter(|(_, ip)| match ip {
+            IpAddr::V4(_) => true,
+            IpAddr::V6(v6) => ipv6 && !v6.is_unicast_link_local(),
+        })
+        .collect();
+    addresses.sort();
+    addresses
 }
 
 /// One connection per open file the process may have, minus a reserve.

@@ -160,3 +160,126 @@ fn a_busy_fixed_port_is_named() {
     assert!(stderr.contains("127.0.0.3:50427"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+/// The documents a user reads: every sample output marked
+/// `<!-- golden: NAME -->` is the golden file's exact text, and every command
+/// in a ```sh block runs as documented (demo and inspect exit as documented;
+/// serve starts and stops on Ctrl-C; connect reaches that server).
+#[test]
+fn docs_show_golden_output_and_commands_that_work() {
+    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for doc in ["README.md", "docs/lesson.md", "docs/lesson.ko.md"] {
+        let path = root.join(doc);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            assert_ne!(doc, "docs/lesson.md", "the lesson must exist");
+            continue;
+        };
+        for (name, block) in golden_blocks(&text) {
+            let expected = std::fs::read_to_string(golden_dir().join(&name)).unwrap();
+            assert_eq!(block.trim_end(), expected.trim_end(), "{doc}: the sample marked {name} is not the golden output");
+            checked += 1;
+        }
+        let mut server: Option<common::Running> = None;
+        for command in shell_commands(&text) {
+            run_documented(doc, &command, &mut server);
+            checked += 1;
+        }
+        if let Some(server) = server {
+            let (status, stderr) = server.interrupt();
+            assert!(status.success(), "{doc}: serve did not stop cleanly: {stderr}");
+        }
+    }
+    assert!(checked > 5, "the docs show commands and outputs");
+}
+
+/// (golden file name, the ```text block that follows the marker).
+fn golden_blocks(text: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("<!-- golden: ") {
+        rest = &rest[at + "<!-- golden: ".len()..];
+        let name = rest[..rest.find(" -->").expect("marker end")].to_string();
+        let start = rest.find("```text\n").expect("a text block after the marker") + "```text\n".len();
+        let end = rest[start..].find("\n```").expect("block end") + start;
+        blocks.push((name, rest[start..end].to_string()));
+        rest = &rest[end..];
+    }
+    blocks
+}
+
+/// The lines of every ```sh block.
+fn shell_commands(text: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    for line in text.lines() {
+        match line.trim() {
+            "```sh" => in_sh = true,
+            "```" => in_sh = false,
+            line if in_sh && !line.is_empty() && !line.starts_with('#') => commands.push(line.to_string()),
+            _ => {}
+        }
+    }
+    commands
+}
+
+/// Runs one documented command the way a reader would.
+fn run_documented(doc: &str, command: &str, server: &mut Option<common::Running>) {
+    // Comments after the command are for the reader.
+    let command = command.split(" # ").next().unwrap_or(command).trim();
+    let mut words: Vec<String> = command.split_whitespace().map(|w| w.replace("SERVER_IP", "127.0.0.1")).collect();
+    if words.first().map(String::as_str) == Some("sudo") {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipped `{command}` from {doc}: needs root (CI runs as root)");
+            return;
+        }
+        words.remove(0);
+    }
+    let args: Vec<String> = match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["cargo", "test", ..] => {
+            eprintln!("`{command}` from {doc}: this is the command running these tests");
+            return;
+        }
+        ["cargo", "bench", ..] => {
+            eprintln!("`{command}` from {doc}: benchmarks are run by hand, not in the test suite");
+            return;
+        }
+        ["cargo", "run", "--release", "--", rest @ ..] => rest.iter().map(|s| s.to_string()).collect(),
+        ["sameport", rest @ ..] => rest.iter().map(|s| s.to_string()).collect(),
+        _ => panic!("{doc}: a ```sh block holds `{command}`, which this test does not know how to run"),
+    };
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // A server runs until the commands that talk to it are done.
+    if args.first() != Some(&"connect")
+        && let Some(running) = server.take()
+    {
+        let (status, stderr) = running.interrupt();
+        assert!(status.success(), "{doc}: serve did not stop cleanly: {stderr}");
+    }
+    match args.first().copied() {
+        Some("serve") => {
+            let mut full = args.clone();
+            full.extend(["--format", "json"]);
+            let running = common::Running::spawn(&full);
+            running
+                .wait_for(std::time::Duration::from_secs(10), |l| l.contains("\"listening\""))
+                .unwrap_or_else(|| panic!("{doc}: `{command}` did not start"));
+            *server = Some(running);
+        }
+        Some("connect") => {
+            assert!(server.is_some(), "{doc}: `{command}` needs a `serve` before it");
+            let out = sameport().args(&args).output().unwrap();
+            assert!(out.status.success(), "{doc}: `{command}`: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Some("inspect") => {
+            let out = sameport().args(&args).output().unwrap();
+            assert!(matches!(out.status.code(), Some(0 | 3 | 4)), "{doc}: `{command}` exited {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        }
+        _ => {
+            let out = sameport().args(&args).output().unwrap();
+            assert!(out.status.success(), "{doc}: `{command}`: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
