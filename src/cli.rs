@@ -16,6 +16,7 @@ use crate::client::{self, ConnectOptions};
 use crate::demo::{self, DemoOptions, Experiment};
 use crate::labels::Labels;
 use crate::output::Output;
+use crate::scale::{self, ScaleOptions};
 use crate::serve::{self, ServeOptions};
 use crate::socket_table::Proto;
 use crate::view::{Format, ViewKind};
@@ -41,6 +42,14 @@ enum Command {
     Connect(ConnectArgs),
     /// Print the sockets on a port of this host, whoever owns them, and the verdict; exit 0 if the claim holds.
     Inspect(InspectArgs),
+    /// Fill one port with N connections (more than 65,536 if you like) over child processes, and check them.
+    Scale(ScaleArgs),
+    /// A worker of `scale` (started by it, with the listening socket as fd 3).
+    #[command(name = "scale-worker", hide = true)]
+    ScaleWorker(ScaleWorkerArgs),
+    /// A client process of `scale`.
+    #[command(name = "scale-clients", hide = true)]
+    ScaleClients(ScaleClientsArgs),
 }
 
 /// The port flag: 1-65535 (port 0 would mean "any port", which proves nothing).
@@ -187,6 +196,39 @@ struct ConnectArgs {
 }
 
 #[derive(Debug, Args)]
+struct ScaleArgs {
+    /// How many connections to open and hold.
+    #[arg(long, short = 'n', default_value_t = 70_000, value_name = "N")]
+    connections: usize,
+    /// The server's port.
+    #[arg(long, short, default_value_t = 12000, value_parser = port_arg())]
+    port: u16,
+    /// Worker processes accepting from the one listening socket [default: as few as the open-file limit allows].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    workers: Option<u64>,
+    /// Give up if filling takes longer than this many seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    timeout: u64,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+struct ScaleWorkerArgs {
+    #[arg(long)]
+    max_clients: usize,
+}
+
+#[derive(Debug, Args)]
+struct ScaleClientsArgs {
+    target: SocketAddr,
+    #[arg(long)]
+    count: usize,
+    #[arg(long, value_delimiter = ',')]
+    from: Vec<IpAddr>,
+}
+
+#[derive(Debug, Args)]
 struct InspectArgs {
     /// The port to inspect.
     #[arg(long, short, default_value_t = 12000, value_parser = port_arg())]
@@ -222,6 +264,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve(args) => runtime()?.block_on(serve(args)),
         Command::Connect(args) => runtime()?.block_on(connect(args)),
+        Command::Scale(args) => {
+            let options = ScaleOptions {
+                connections: args.connections,
+                port: args.port,
+                workers: args.workers.map(|w| w as usize),
+                timeout: Duration::from_secs(args.timeout),
+            };
+            runtime()?.block_on(scale::scale(options, args.output.output()))
+        }
+        Command::ScaleWorker(args) => runtime()?.block_on(scale::worker::worker(args.max_clients)),
+        Command::ScaleClients(args) => {
+            runtime()?.block_on(scale::clients::clients(args.target, args.count, args.from))
+        }
     }
 }
 

@@ -21,7 +21,8 @@
 //! * [`client`]: the clients (`connect`);
 //! * [`serve`] and [`inspect`]: the commands that read the table on a live
 //!   port, with [`reporter`] printing a snapshot after every accept;
-//! * [`demo`]: the whole experiment in one process, as a lab write-up.
+//! * [`demo`]: the whole experiment in one process, as a lab write-up;
+//! * [`scale`]: more than 65,536 connections on one port, over child processes.
 //!
 //! [`cli`] turns the command line into calls to these, [`output`] writes the
 //! results, [`exit`] lists the exit codes and [`shutdown`] waits for Ctrl-C.
@@ -37,6 +38,7 @@ pub mod labels;
 pub mod os;
 pub mod output;
 pub mod reporter;
+pub mod scale;
 pub mod serve;
 pub mod server;
 pub mod shutdown;

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 
 use crate::output::Output;
 use crate::reporter::Reporter;
-use crate::server::{self, Activity, Config, Hooks};
+use crate::server::{self, Activity, Config, Hooks, WhenFull};
 use crate::socket_table::{Attribution, Kernel, OwnSockets, PortSide, Proto, Query};
 use crate::udp_server::{self, Clients};
 use crate::{bind, os, shutdown};
@@ -81,6 +81,7 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
         max_clients: options
             .max_clients
             .unwrap_or_else(|| default_max_clients(fd_limit)),
+        when_full: WhenFull::Refuse,
         idle_timeout: options.idle_timeout,
     };
     let hooks = Hooks {
@@ -147,10 +148,18 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
 /// the addresses other machines can use, from the interface list.
 fn announce(proto: Proto, local: SocketAddr) {
     let port = local.port();
-    let udp = if proto == Proto::Udp { " --proto udp" } else { "" };
+    let udp = if proto == Proto::Udp {
+        " --proto udp"
+    } else {
+        ""
+    };
     eprintln!("sameport: {proto} echo server on {local}; Ctrl-C to stop.");
     if local.ip().is_unspecified() {
-        let stack = if local.is_ipv6() { "IPv4 and IPv6" } else { "IPv4" };
+        let stack = if local.is_ipv6() {
+            "IPv4 and IPv6"
+        } else {
+            "IPv4"
+        };
         eprintln!(
             "sameport: the port is open on every interface ({stack}), so other machines on your \
              network can connect (unless a firewall blocks {proto} port {port})."
@@ -161,7 +170,9 @@ fn announce(proto: Proto, local: SocketAddr) {
         }
         for (interface, ip) in &addresses {
             let addr = SocketAddr::new(*ip, port);
-            eprintln!("sameport:   from another machine: sameport connect {addr}{udp}   ({interface})");
+            eprintln!(
+                "sameport:   from another machine: sameport connect {addr}{udp}   ({interface})"
+            );
         }
     } else if local.ip().is_loopback() {
         eprintln!("sameport: bound to a loopback address: only this machine can connect.");
@@ -183,7 +194,9 @@ fn classroom_addresses(ipv6: bool) -> Vec<(String, IpAddr)> {
         .iter()
         .flat_map(|(name, data)| {
             let name = name.to_string_lossy().into_owned();
-            data.ip_networks().iter().map(move |net| (name.clone(), net.addr))
+            data.ip_networks()
+                .iter()
+                .map(move |net| (name.clone(), net.addr))
         })
         .filter(|(_, ip)| !ip.is_loopback() && !ip.is_unspecified())
         .filter(|(_, ip)| match ip {
@@ -195,8 +208,11 @@ fn classroom_addresses(ipv6: bool) -> Vec<(String, IpAddr)> {
     addresses
 }
 
-/// One connection per open file the process may have, minus a reserve.
-fn default_max_clients(fd_limit: Option<u64>) -> usize {
-    let limit = fd_limit.unwrap_or(1024).saturating_sub(RESERVED_FDS).max(1);
-    usize::try_from(limit).unwrap_or(usize::MAX)
+/// One connection per open file the process may have, minus a reserve (a
+/// quarter of the limit when the limit is tiny, so `ulimit -n 64` still
+/// serves clients).
+pub fn default_max_clients(fd_limit: Option<u64>) -> usize {
+    let limit = fd_limit.unwrap_or(1024);
+    let reserve = RESERVED_FDS.min(limit / 4);
+    usize::try_from(limit.saturating_sub(reserve).max(1)).unwrap_or(usize::MAX)
 }

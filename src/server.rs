@@ -48,10 +48,23 @@ pub struct Config {
     /// Bytes sent to every client right after accept (the textbook seed's
     /// "Welcome to the Server"), or none.
     pub banner: Option<Vec<u8>>,
-    /// Connections beyond this many open ones are closed at once.
+    /// At most this many connections are served at once.
     pub max_clients: usize,
+    /// What happens to connections beyond `max_clients`.
+    pub when_full: WhenFull,
     /// A connection that sends nothing for this long is closed.
     pub idle_timeout: Option<Duration>,
+}
+
+/// What a full server does with the next connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhenFull {
+    /// Accept it and close it at once, with a logged reason (`serve`).
+    Refuse,
+    /// Stop accepting until a connection closes; new connections wait in the
+    /// kernel's queue, where another process sharing the listening socket
+    /// may take them (`scale`'s workers).
+    Wait,
 }
 
 impl Default for Config {
@@ -59,6 +72,7 @@ impl Default for Config {
         Config {
             banner: None,
             max_clients: usize::MAX >> 3,
+            when_full: WhenFull::Refuse,
             idle_timeout: None,
         }
     }
@@ -175,8 +189,15 @@ struct Listener {
 impl Listener {
     async fn accept_loop(&mut self) {
         loop {
+            // Waiting for room before accept() leaves new connections in the
+            // kernel's queue instead of taking them only to close them.
+            let waited = match self.config.when_full {
+                WhenFull::Wait => self.limit.clone().acquire_owned().await.ok(),
+                WhenFull::Refuse => None,
+            };
             let (stream, peer) = self.accept().await;
-            let Ok(permit) = self.limit.clone().try_acquire_owned() else {
+            let Some(permit) = waited.or_else(|| self.limit.clone().try_acquire_owned().ok())
+            else {
                 self.summary.refused += 1;
                 self.refusals.refused(peer, self.config.max_clients);
                 drop(stream); // closing at once is the refusal

@@ -24,8 +24,8 @@ use other as imp;
 pub mod portable;
 
 pub use imp::{
-    AsSocket, attribute, defer_port_choice, raise_fd_limit, read_socket_table, socket_fd,
-    socket_inode,
+    AsSocket, attribute, defer_port_choice, kernel_tcp_memory, prepare_child, raise_fd_limit,
+    read_socket_table, socket_fd, socket_inode,
 };
 
 use crate::socket_table::Holder;
@@ -64,4 +64,27 @@ fn unix_raise_fd_limit() -> Option<u64> {
     // rlim_t is u64 on Linux and macOS but not on every Unix.
     #[allow(clippy::unnecessary_cast)]
     Some(limit.rlim_cur as u64)
+}
+
+/// The fd a child of `scale` receives its listening socket as.
+pub const INHERITED_FD: i32 = 3;
+
+/// In a forked child, before exec: make `fd` the child's fd 3, inheritable.
+/// `dup2` gives the copy no close-on-exec flag; if `fd` is already 3 the flag
+/// is cleared by hand.
+#[cfg(unix)]
+fn move_to_fd_3(fd: i32) -> std::io::Result<()> {
+    // SAFETY: plain fd syscalls on fds this process owns, in the child.
+    let rc = unsafe {
+        if fd == INHERITED_FD {
+            libc::fcntl(fd, libc::F_SETFD, 0)
+        } else {
+            libc::dup2(fd, INHERITED_FD)
+        }
+    };
+    if rc < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }

@@ -60,3 +60,28 @@ pub fn raise_fd_limit() -> Option<u64> {
 pub fn defer_port_choice<S: AsSocket>(_socket: &S) -> std::io::Result<()> {
     Ok(())
 }
+
+/// Prepares a child process of `scale`: it gets `listener` as its fd 3
+/// (`LISTEN_FDS=1`). (No parent-death signal outside Linux: the parent stops
+/// its children itself.)
+#[cfg(unix)]
+pub fn prepare_child(command: &mut std::process::Command, listener: Option<i32>) {
+    use std::os::unix::process::CommandExt;
+    if let Some(fd) = listener {
+        command.env("LISTEN_FDS", "1");
+        // SAFETY: runs in the child between fork and exec; dup2 and fcntl
+        // are async-signal-safe.
+        unsafe {
+            command.pre_exec(move || super::move_to_fd_3(fd));
+        }
+    }
+}
+
+/// Windows has no fd inheritance by number: `scale` refuses to start there.
+#[cfg(not(unix))]
+pub fn prepare_child(_command: &mut std::process::Command, _listener: Option<i32>) {}
+
+/// The kernel's TCP memory is read from Linux's /proc only.
+pub fn kernel_tcp_memory() -> Option<u64> {
+    None
+}

@@ -155,3 +155,43 @@ pub fn defer_port_choice<S: AsSocket>(socket: &S) -> io::Result<()> {
         Err(io::Error::last_os_error())
     }
 }
+
+/// Prepares a child process of `scale`: it gets `listener` as its fd 3 (the
+/// convention of systemd's socket activation, `LISTEN_FDS=1`), and is sent
+/// SIGTERM if this process dies, so no worker outlives its parent.
+pub fn prepare_child(command: &mut std::process::Command, listener: Option<i32>) {
+    use std::os::unix::process::CommandExt;
+    if listener.is_some() {
+        command.env("LISTEN_FDS", "1");
+    }
+    // SAFETY: the closure runs in the child between fork and exec and calls
+    // only async-signal-safe functions (prctl, dup2, fcntl).
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if let Some(fd) = listener {
+                super::move_to_fd_3(fd)?;
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The kernel's memory for TCP sockets, in bytes (`mem` in /proc/net/sockstat,
+/// counted in pages), or `None` if it cannot be read.
+pub fn kernel_tcp_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/net/sockstat").ok()?;
+    let line = text.lines().find(|l| l.starts_with("TCP:"))?;
+    let mut words = line.split_whitespace();
+    let pages: u64 = words
+        .by_ref()
+        .skip_while(|&w| w != "mem")
+        .nth(1)?
+        .parse()
+        .ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * u64::try_from(page).ok()?)
+}
