@@ -178,7 +178,11 @@ fn docs_show_golden_output_and_commands_that_work() {
         };
         for (name, block) in golden_blocks(&text) {
             let expected = std::fs::read_to_string(golden_dir().join(&name)).unwrap();
-            assert_eq!(block.trim_end(), expected.trim_end(), "{doc}: the sample marked {name} is not the golden output");
+            assert_eq!(
+                block.trim_end(),
+                expected.trim_end(),
+                "{doc}: the sample marked {name} is not the golden output"
+            );
             checked += 1;
         }
         let mut server: Option<common::Running> = None;
@@ -188,7 +192,10 @@ fn docs_show_golden_output_and_commands_that_work() {
         }
         if let Some(server) = server {
             let (status, stderr) = server.interrupt();
-            assert!(status.success(), "{doc}: serve did not stop cleanly: {stderr}");
+            assert!(
+                status.success(),
+                "{doc}: serve did not stop cleanly: {stderr}"
+            );
         }
     }
     assert!(checked > 5, "the docs show commands and outputs");
@@ -201,7 +208,10 @@ fn golden_blocks(text: &str) -> Vec<(String, String)> {
     while let Some(at) = rest.find("<!-- golden: ") {
         rest = &rest[at + "<!-- golden: ".len()..];
         let name = rest[..rest.find(" -->").expect("marker end")].to_string();
-        let start = rest.find("```text\n").expect("a text block after the marker") + "```text\n".len();
+        let start = rest
+            .find("```text\n")
+            .expect("a text block after the marker")
+            + "```text\n".len();
         let end = rest[start..].find("\n```").expect("block end") + start;
         blocks.push((name, rest[start..end].to_string()));
         rest = &rest[end..];
@@ -217,7 +227,9 @@ fn shell_commands(text: &str) -> Vec<String> {
         match line.trim() {
             "```sh" => in_sh = true,
             "```" => in_sh = false,
-            line if in_sh && !line.is_empty() && !line.starts_with('#') => commands.push(line.to_string()),
+            line if in_sh && !line.is_empty() && !line.starts_with('#') => {
+                commands.push(line.to_string())
+            }
             _ => {}
         }
     }
@@ -228,7 +240,10 @@ fn shell_commands(text: &str) -> Vec<String> {
 fn run_documented(doc: &str, command: &str, server: &mut Option<common::Running>) {
     // Comments after the command are for the reader.
     let command = command.split(" # ").next().unwrap_or(command).trim();
-    let mut words: Vec<String> = command.split_whitespace().map(|w| w.replace("SERVER_IP", "127.0.0.1")).collect();
+    let mut words: Vec<String> = command
+        .split_whitespace()
+        .map(|w| w.replace("SERVER_IP", "127.0.0.1"))
+        .collect();
     if words.first().map(String::as_str) == Some("sudo") {
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } != 0 {
@@ -237,7 +252,12 @@ fn run_documented(doc: &str, command: &str, server: &mut Option<common::Running>
         }
         words.remove(0);
     }
-    let args: Vec<String> = match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let args: Vec<String> = match words
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["cargo", "test", ..] => {
             eprintln!("`{command}` from {doc}: this is the command running these tests");
             return;
@@ -246,9 +266,13 @@ fn run_documented(doc: &str, command: &str, server: &mut Option<common::Running>
             eprintln!("`{command}` from {doc}: benchmarks are run by hand, not in the test suite");
             return;
         }
-        ["cargo", "run", "--release", "--", rest @ ..] => rest.iter().map(|s| s.to_string()).collect(),
+        ["cargo", "run", "--release", "--", rest @ ..] => {
+            rest.iter().map(|s| s.to_string()).collect()
+        }
         ["sameport", rest @ ..] => rest.iter().map(|s| s.to_string()).collect(),
-        _ => panic!("{doc}: a ```sh block holds `{command}`, which this test does not know how to run"),
+        _ => panic!(
+            "{doc}: a ```sh block holds `{command}`, which this test does not know how to run"
+        ),
     };
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     // A server runs until the commands that talk to it are done.
@@ -256,7 +280,10 @@ fn run_documented(doc: &str, command: &str, server: &mut Option<common::Running>
         && let Some(running) = server.take()
     {
         let (status, stderr) = running.interrupt();
-        assert!(status.success(), "{doc}: serve did not stop cleanly: {stderr}");
+        assert!(
+            status.success(),
+            "{doc}: serve did not stop cleanly: {stderr}"
+        );
     }
     match args.first().copied() {
         Some("serve") => {
@@ -264,22 +291,40 @@ fn run_documented(doc: &str, command: &str, server: &mut Option<common::Running>
             full.extend(["--format", "json"]);
             let running = common::Running::spawn(&full);
             running
-                .wait_for(std::time::Duration::from_secs(10), |l| l.contains("\"listening\""))
+                .wait_for(std::time::Duration::from_secs(10), |l| {
+                    l.contains("\"listening\"")
+                })
                 .unwrap_or_else(|| panic!("{doc}: `{command}` did not start"));
             *server = Some(running);
         }
         Some("connect") => {
-            assert!(server.is_some(), "{doc}: `{command}` needs a `serve` before it");
+            assert!(
+                server.is_some(),
+                "{doc}: `{command}` needs a `serve` before it"
+            );
             let out = sameport().args(&args).output().unwrap();
-            assert!(out.status.success(), "{doc}: `{command}`: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{doc}: `{command}`: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         Some("inspect") => {
             let out = sameport().args(&args).output().unwrap();
-            assert!(matches!(out.status.code(), Some(0 | 3 | 4)), "{doc}: `{command}` exited {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+            assert!(
+                matches!(out.status.code(), Some(0 | 3 | 4)),
+                "{doc}: `{command}` exited {:?}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         _ => {
             let out = sameport().args(&args).output().unwrap();
-            assert!(out.status.success(), "{doc}: `{command}`: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{doc}: `{command}`: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
 }
