@@ -1,0 +1,2 @@
+//! Echo benchmarks (being written).
+fn main() {}
