@@ -49,4 +49,6 @@ pub mod verdict;
 pub mod view;
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod testing;
