@@ -121,6 +121,9 @@ struct DemoArgs {
     /// Reproduce the figure of section 3.2: hosts A and C, source ports 26145 and 7532.
     #[arg(long, conflicts_with = "proto", conflicts_with = "clients")]
     textbook: bool,
+    /// Put the clients on two other subnets, in network namespaces made for the run (Linux, root).
+    #[arg(long, conflicts_with = "proto", conflicts_with = "textbook")]
+    subnets: bool,
     /// The same bytes on every run: fixed client ports, stable labels for PIDs, fds, inodes, users.
     #[arg(long)]
     reproducible: bool,
@@ -288,11 +291,12 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
-    let experiment = match (args.textbook, args.proto) {
-        (true, _) => Experiment::Textbook,
-        (false, DemoProto::Tcp) => Experiment::Tcp,
-        (false, DemoProto::Udp) => Experiment::Udp,
-        (false, DemoProto::Both) => Experiment::Both,
+    let experiment = match (args.textbook, args.subnets, args.proto) {
+        (true, _, _) => Experiment::Textbook,
+        (_, true, _) => Experiment::Subnets,
+        (_, _, DemoProto::Tcp) => Experiment::Tcp,
+        (_, _, DemoProto::Udp) => Experiment::Udp,
+        (_, _, DemoProto::Both) => Experiment::Both,
     };
     let options = DemoOptions {
         experiment,

@@ -213,6 +213,13 @@ fn unspecified_like(target: SocketAddr) -> IpAddr {
 
 /// Opens one TCP connection, from `source` if given.
 pub async fn open_tcp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow::Result<TcpStream> {
+    connect_prepared(prepare_tcp(target, source)?, target, source).await
+}
+
+/// Creates a client socket for `target`, bound to `source` if given, not yet
+/// connected. A socket belongs to the network namespace it was created in,
+/// so `demo --subnets` calls this inside a client host's namespace.
+pub fn prepare_tcp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow::Result<TcpSocket> {
     let socket = if target.is_ipv4() {
         TcpSocket::new_v4()
     } else {
@@ -230,6 +237,15 @@ pub async fn open_tcp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow:
         }
         socket.bind(source).map_err(|e| bind_error(e, source))?;
     }
+    Ok(socket)
+}
+
+/// Connects a socket made by [`prepare_tcp`], with a time limit.
+pub async fn connect_prepared(
+    socket: TcpSocket,
+    target: SocketAddr,
+    source: Option<SocketAddr>,
+) -> anyhow::Result<TcpStream> {
     match tokio::time::timeout(TIMEOUT, socket.connect(target)).await {
         Ok(Ok(stream)) => Ok(stream),
         Ok(Err(e)) => Err(connect_error(e, source, target)),

@@ -22,13 +22,14 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
-use std::sync::Arc;
+
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use tokio::sync::{oneshot, watch};
 
 use crate::client::{self, Conn};
+use crate::os::netns;
 use crate::output::{self, Output};
 use crate::server::{self, Activity, Config, Hooks};
 use crate::snapshot::Snapshot;
@@ -54,6 +55,8 @@ pub enum Experiment {
     Udp,
     Both,
     Textbook,
+    /// Clients on two other subnets, in network namespaces (Linux, root).
+    Subnets,
 }
 
 /// The demo's settings.
@@ -79,19 +82,29 @@ pub async fn demo(options: DemoOptions, output: Output) -> anyhow::Result<ExitCo
         Experiment::Both => &[Experiment::Tcp, Experiment::Udp],
         ref one => std::slice::from_ref(one),
     };
-    for &experiment in experiments {
-        let run = Run {
-            options: &options,
-            sources,
-            port,
-        };
-        let (section, verdict) = match experiment {
-            Experiment::Tcp => run.tcp().await?,
-            Experiment::Udp => run.udp().await?,
-            _ => run.textbook().await?,
-        };
-        report.sections.push(section);
-        verdicts.push(verdict);
+    let run = Run {
+        options: &options,
+        sources,
+        port,
+    };
+    let all = async {
+        for &experiment in experiments {
+            let (section, verdict) = match experiment {
+                Experiment::Tcp => run.tcp().await?,
+                Experiment::Udp => run.udp().await?,
+                Experiment::Subnets => run.subnets().await?,
+                _ => run.textbook().await?,
+            };
+            report.sections.push(section);
+            verdicts.push(verdict);
+        }
+        anyhow::Ok(())
+    };
+    // Ctrl-C drops the experiment: its sockets close and, for --subnets, the
+    // network namespaces are removed on the way out.
+    tokio::select! {
+        done = all => done?,
+        signal = crate::shutdown::signal() => bail!("stopped by {signal}"),
     }
     if options.experiment == Experiment::Both {
         report.conclusion.push(contrast(options.clients, port));
@@ -110,6 +123,7 @@ fn title(experiment: Experiment) -> String {
         Experiment::Udp => "one UDP socket for every client",
         Experiment::Both => "TCP and UDP side by side",
         Experiment::Textbook => "the figure of section 3.2, on a real kernel",
+        Experiment::Subnets => "clients from two other networks, one server port",
     };
     format!("sameport demo: {what} (Kurose & Ross, section 3.2)")
 }
@@ -163,6 +177,30 @@ impl Sources {
     }
 }
 
+/// Where sockets are made and the table is read: this host, or a network
+/// namespace standing for another host (`--subnets`). A socket belongs to the
+/// namespace it was created in, and a table read sees only its namespace.
+#[derive(Clone, Debug)]
+enum Host {
+    Here,
+    Namespace(netns::Namespace),
+}
+
+impl Host {
+    /// Runs blocking work `f` on this host, off the async threads.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let host = self.clone();
+        tokio::task::spawn_blocking(move || match host {
+            Host::Here => Ok(f()),
+            Host::Namespace(namespace) => namespace.run(f).map_err(anyhow::Error::from),
+        })
+        .await?
+    }
+}
+
 /// One experiment's state.
 struct Run<'a> {
     options: &'a DemoOptions,
@@ -172,6 +210,8 @@ struct Run<'a> {
 
 /// A running in-process echo server.
 struct DemoServer {
+    /// Where the server's sockets live (this host, or a namespace).
+    host: Host,
     own: OwnSockets,
     addr: SocketAddr,
     stop: oneshot::Sender<()>,
@@ -183,8 +223,17 @@ struct DemoServer {
 
 impl DemoServer {
     async fn tcp(port: u16) -> anyhow::Result<DemoServer> {
-        let addr = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port);
-        let listener = bind::tcp_listener_with_backlog(addr, DEMO_BACKLOG)?;
+        DemoServer::tcp_at(
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port),
+            Host::Here,
+        )
+        .await
+    }
+
+    async fn tcp_at(addr: SocketAddr, host: Host) -> anyhow::Result<DemoServer> {
+        let listener = host
+            .run(move || bind::tcp_listener_with_backlog(addr, DEMO_BACKLOG))
+            .await??;
         let own = OwnSockets::new();
         let registration = own.register(&listener, "server");
         let listener =
@@ -199,6 +248,7 @@ impl DemoServer {
             server::run(listener, stopped, Config::default(), hooks).await;
         });
         Ok(DemoServer {
+            host,
             own,
             addr,
             stop,
@@ -223,6 +273,7 @@ impl DemoServer {
             udp_server::run(socket, stopped, server_clients, Some(activity_tx)).await;
         });
         Ok(DemoServer {
+            host: Host::Here,
             own,
             addr,
             stop,
@@ -253,7 +304,14 @@ impl DemoServer {
             .as_ref()
             .map(Clients::list)
             .unwrap_or_default();
-        let snapshot = settled(proto, self.addr.port(), PortSide::Local, &self.own).await?;
+        let snapshot = settled(
+            &self.host,
+            proto,
+            self.addr.port(),
+            PortSide::Local,
+            &self.own,
+        )
+        .await?;
         Ok(snapshot.with_peers(peers))
     }
 
@@ -268,6 +326,7 @@ impl DemoServer {
 /// back by the time a step ends, but an acknowledgement may still be in
 /// flight; waiting for it makes the table the same on every run.
 async fn settled(
+    host: &Host,
     proto: Proto,
     port: u16,
     side: PortSide,
@@ -275,15 +334,12 @@ async fn settled(
 ) -> anyhow::Result<Snapshot> {
     let query = Query { proto, port, side };
     let attribution = Attribution::Own(own.clone());
-    let table = Arc::new(socket_table::Kernel);
     let mut last = None;
     for _ in 0..100 {
-        let (table, attribution) = (table.clone(), attribution.clone());
-        let read = tokio::task::spawn_blocking(move || {
-            use socket_table::SocketTable;
-            table.read(&query, &attribution)
-        })
-        .await??;
+        let attribution = attribution.clone();
+        let read = host
+            .run(move || socket_table::read(&query, &attribution))
+            .await??;
         let quiet = read.sockets.iter().all(|s| {
             s.recv_q.unwrap_or(0) == 0
                 && (s.state == socket_table::SocketState::Listen || s.send_q.unwrap_or(0) == 0)
@@ -359,7 +415,14 @@ impl Run<'_> {
             });
             clients.push((conn, registration));
         }
-        let client_side = settled(Proto::Tcp, self.port, PortSide::Remote, &server.own).await?;
+        let client_side = settled(
+            &Host::Here,
+            Proto::Tcp,
+            self.port,
+            PortSide::Remote,
+            &server.own,
+        )
+        .await?;
         steps.push(Step {
             title: "The clients' side of the same connections".into(),
             text: view::mirror_line(&client_side).trim_end().to_string(),
@@ -434,7 +497,14 @@ impl Run<'_> {
             });
             clients.push((conn, registration));
         }
-        let client_side = settled(Proto::Udp, self.port, PortSide::Remote, &server.own).await?;
+        let client_side = settled(
+            &Host::Here,
+            Proto::Udp,
+            self.port,
+            PortSide::Remote,
+            &server.own,
+        )
+        .await?;
         steps.push(Step {
             title: "The clients' side".into(),
             text: format!(
@@ -578,6 +648,117 @@ impl Run<'_> {
             },
             verdict,
         ))
+    }
+}
+
+impl Run<'_> {
+    /// Clients on two subnets, 10.200.1.0/24 and 10.200.2.0/24, routed
+    /// through the server host 10.200.0.1: network namespaces made for this
+    /// run and removed after it (also on error and Ctrl-C).
+    async fn subnets(&self) -> anyhow::Result<(Section, Verdict)> {
+        netns::check()?;
+        let per_subnet = self.options.clients.div_ceil(2);
+        let lab = tokio::task::spawn_blocking(move || netns::Lab::create(per_subnet)).await??;
+        // However the experiment ends, the namespaces go with `lab`: removed
+        // off the async threads, since removing runs `ip` commands.
+        let result = self.subnets_in(&lab).await;
+        tokio::task::spawn_blocking(move || drop(lab)).await?;
+        result
+    }
+
+    async fn subnets_in(&self, lab: &netns::Lab) -> anyhow::Result<(Section, Verdict)> {
+        let server_host = Host::Namespace(lab.server().clone());
+        let addr = SocketAddr::new(lab.server_addr(), self.port);
+        let mut server = DemoServer::tcp_at(addr, server_host).await?;
+        let mut steps = vec![Step {
+            title: format!("The server host listens on {}", server.addr),
+            text: format!(
+                "Three network namespaces stand for three hosts: the server host ({}), and client hosts \
+                 on the subnets 10.200.1.0/24 and 10.200.2.0/24, each connected to the server host by a \
+                 virtual cable and routed through it. The server listens on its one port, {}.",
+                lab.server_addr(),
+                self.port
+            ),
+            snapshot: Some(server.server_side(Proto::Tcp).await?),
+            verdict: None,
+        }];
+        let mut clients = Vec::new();
+        for (i, (namespace, ip)) in lab
+            .clients()
+            .into_iter()
+            .take(self.options.clients)
+            .enumerate()
+        {
+            let k = i + 1;
+            let source = SocketAddr::new(ip, self.source(k).port());
+            let target = server.addr;
+            let client_host = Host::Namespace(namespace.clone());
+            let socket = client_host
+                .run(move || client::prepare_tcp(target, Some(source)))
+                .await??;
+            let stream = client::connect_prepared(socket, target, Some(source))
+                .await
+                .with_context(|| format!("client-{k} from {source}"))?;
+            stream.set_zero_linger().context("setting SO_LINGER")?;
+            let local = stream
+                .local_addr()
+                .context("reading the client's address")?;
+            let registration = server.own.register(&stream, &format!("client-{k}"));
+            server.wait_for(k as u64).await?;
+            let conn = Conn::Tcp(stream);
+            client::exchange(&conn, MESSAGE)
+                .await
+                .with_context(|| format!("client-{k}"))?;
+            steps.push(Step {
+                title: format!(
+                    "Client {k} on subnet {} connects from {local}",
+                    subnet_of(local.ip())
+                ),
+                text: String::new(),
+                snapshot: Some(server.server_side(Proto::Tcp).await?),
+                verdict: None,
+            });
+            clients.push((conn, registration));
+        }
+        let last = server.server_side(Proto::Tcp).await?;
+        let verdict = verdict::judge(&last);
+        steps.push(Step {
+            title: "The verdict".into(),
+            text: format!(
+                "The clients came from two different networks, through a router, and still every \
+                 accepted socket has the server's local port {}: the remote IP addresses differ by \
+                 subnet, the local end never does.",
+                self.port
+            ),
+            snapshot: None,
+            verdict: Some(verdict.clone()),
+        });
+        drop(clients);
+        server.stop().await;
+        let title = format!(
+            "{} clients on two subnets, one server port",
+            self.options.clients
+        );
+        Ok((
+            Section {
+                name: "subnets",
+                title,
+                steps,
+                diagram: Some(last),
+            },
+            verdict,
+        ))
+    }
+}
+
+/// `10.200.1.0/24` for an address on one of the lab's subnets.
+fn subnet_of(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => v6.to_string(),
     }
 }
 

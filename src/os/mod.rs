@@ -15,6 +15,8 @@ mod linux;
 use linux as imp;
 #[cfg(target_os = "linux")]
 pub use linux::{netns, packet};
+#[cfg(not(target_os = "linux"))]
+pub use other::netns;
 
 #[cfg(not(target_os = "linux"))]
 mod other;
