@@ -414,6 +414,13 @@ impl Drop for Capture {
 }
 
 /// The OS's raw packet socket on the loopback interface.
+/// Checks that a capture can be opened here (the privilege, the OS), without
+/// starting one: commands call it first, so that without CAP_NET_RAW they
+/// fail before doing anything else.
+pub fn check() -> Result<(), CaptureError> {
+    open_loopback().map(drop)
+}
+
 #[cfg(target_os = "linux")]
 fn open_loopback() -> Result<Box<dyn FrameSource>, CaptureError> {
     Ok(Box::new(crate::os::packet::RawCapture::open()?))

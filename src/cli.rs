@@ -124,6 +124,9 @@ struct DemoArgs {
     /// Put the clients on two other subnets, in network namespaces made for the run (Linux, root).
     #[arg(long, conflicts_with = "proto", conflicts_with = "textbook")]
     subnets: bool,
+    /// Also capture the segments on the port and show them (Linux; needs root or CAP_NET_RAW).
+    #[arg(long, conflicts_with = "subnets")]
+    capture: bool,
     /// The same bytes on every run: fixed client ports, stable labels for PIDs, fds, inodes, users.
     #[arg(long)]
     reproducible: bool,
@@ -164,6 +167,12 @@ struct ServeArgs {
     /// Print no tables, only the start and stop lines (for benchmarks).
     #[arg(long)]
     quiet: bool,
+    /// Also capture the segments on the port, printed when the capture ends (Linux; root or CAP_NET_RAW).
+    #[arg(long)]
+    capture: bool,
+    /// End the capture after this many segments [default: Ctrl-C, at most 10,000].
+    #[arg(long, value_name = "N", requires = "capture", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    capture_count: Option<u64>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -303,6 +312,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         clients: usize::from(args.clients),
         port: args.port,
         reproducible: args.reproducible,
+        capture: args.capture,
     };
     let labels = Labels::new(args.redact, args.reproducible);
     demo::demo(
@@ -322,6 +332,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         idle_timeout: args.idle_timeout.map(Duration::from_secs),
         quiet: args.quiet,
+        capture: args.capture.then(|| {
+            args.capture_count
+                .map_or(crate::capture::DEFAULT_MAX_SEGMENTS, |n| {
+                    usize::try_from(n).unwrap_or(usize::MAX)
+                })
+        }),
     };
     serve::serve(options, args.output.output()).await
 }

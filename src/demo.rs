@@ -28,6 +28,7 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use tokio::sync::{oneshot, watch};
 
+use crate::capture::{self, Capture};
 use crate::client::{self, Conn};
 use crate::os::netns;
 use crate::output::{self, Output};
@@ -36,7 +37,7 @@ use crate::snapshot::Snapshot;
 use crate::socket_table::{self, Attribution, OwnSockets, PortSide, Proto, Query, Registration};
 use crate::udp_server::{self, Clients};
 use crate::verdict::{self, Verdict};
-use crate::view::report::{self, Report, Section, Step};
+use crate::view::report::{self, CaptureStep, Report, Section, Step};
 use crate::{bind, exit, view};
 
 /// The first fixed client source port of `--reproducible` (as in the
@@ -67,10 +68,16 @@ pub struct DemoOptions {
     /// The server port; `None`: 12000 (for `--textbook`, 80 when it can be bound).
     pub port: Option<u16>,
     pub reproducible: bool,
+    /// Capture the segments on the port too (`--capture`, needs CAP_NET_RAW).
+    pub capture: bool,
 }
 
 /// Runs the demo and prints the write-up; exit 0 when every verdict holds.
 pub async fn demo(options: DemoOptions, output: Output) -> anyhow::Result<ExitCode> {
+    if options.capture {
+        // Without the privilege to capture, fail before anything else happens.
+        capture::check()?;
+    }
     let sources = Sources::detect();
     let port = options.port.unwrap_or(12000);
     let mut report = Report {
@@ -373,6 +380,7 @@ impl Run<'_> {
 
     async fn tcp(&self) -> anyhow::Result<(Section, Verdict)> {
         let mut server = DemoServer::tcp(self.port).await?;
+        let capture = self.start_capture(self.port, Proto::Tcp)?;
         let mut steps = vec![Step {
             title: format!("The server listens on {}", server.addr),
             text: format!(
@@ -382,6 +390,7 @@ impl Run<'_> {
             ),
             snapshot: Some(server.server_side(Proto::Tcp).await?),
             verdict: None,
+            capture: None,
         }];
         let mut clients = Vec::new();
         for k in 1..=self.options.clients {
@@ -412,6 +421,7 @@ impl Run<'_> {
                 ),
                 snapshot: Some(server.server_side(Proto::Tcp).await?),
                 verdict: None,
+                capture: None,
             });
             clients.push((conn, registration));
         }
@@ -428,6 +438,7 @@ impl Run<'_> {
             text: view::mirror_line(&client_side).trim_end().to_string(),
             snapshot: Some(client_side),
             verdict: None,
+            capture: None,
         });
         let last = server.server_side(Proto::Tcp).await?;
         let verdict = verdict::judge(&last);
@@ -444,7 +455,9 @@ impl Run<'_> {
             ),
             snapshot: None,
             verdict: Some(verdict.clone()),
+            capture: None,
         });
+        finish_capture(capture, &mut steps, &verdict, self.port, Proto::Tcp).await?;
         drop(clients);
         server.stop().await;
         Ok((
@@ -460,6 +473,7 @@ impl Run<'_> {
 
     async fn udp(&self) -> anyhow::Result<(Section, Verdict)> {
         let mut server = DemoServer::udp(self.port).await?;
+        let capture = self.start_capture(self.port, Proto::Udp)?;
         let mut steps = vec![Step {
             title: format!("The UDP server binds {}", server.addr),
             text: "The server creates one UDP socket and binds it to the port. There is no listen() and \
@@ -467,6 +481,7 @@ impl Run<'_> {
                 .into(),
             snapshot: Some(server.server_side(Proto::Udp).await?),
             verdict: None,
+            capture: None,
         }];
         let mut clients = Vec::new();
         for k in 1..=self.options.clients {
@@ -494,6 +509,7 @@ impl Run<'_> {
                 ),
                 snapshot: Some(server.server_side(Proto::Udp).await?),
                 verdict: None,
+                capture: None,
             });
             clients.push((conn, registration));
         }
@@ -514,6 +530,7 @@ impl Run<'_> {
             ),
             snapshot: Some(client_side),
             verdict: None,
+            capture: None,
         });
         let last = server.server_side(Proto::Udp).await?;
         let verdict = verdict::judge(&last);
@@ -527,7 +544,9 @@ impl Run<'_> {
             ),
             snapshot: None,
             verdict: Some(verdict.clone()),
+            capture: None,
         });
+        finish_capture(capture, &mut steps, &verdict, self.port, Proto::Udp).await?;
         drop(clients);
         server.stop().await;
         Ok((
@@ -565,11 +584,13 @@ impl Run<'_> {
             },
         };
         let port = server.addr.port();
+        let capture = self.start_capture(port, Proto::Tcp)?;
         let mut steps = vec![Step {
             title: format!("The Web server listens on {}", server.addr),
             text: format!("One listening socket on the server's one port{port_note}."),
             snapshot: Some(server.server_side(Proto::Tcp).await?),
             verdict: None,
+            capture: None,
         }];
         let host_a = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
         let host_c = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
@@ -608,6 +629,7 @@ impl Run<'_> {
                 text,
                 snapshot: Some(server.server_side(Proto::Tcp).await?),
                 verdict: None,
+                capture: None,
             });
             clients.push((conn, registration));
         }
@@ -624,6 +646,7 @@ impl Run<'_> {
             ),
             snapshot: None,
             verdict: None,
+            capture: None,
         });
         let last = server.server_side(Proto::Tcp).await?;
         let verdict = verdict::judge(&last);
@@ -636,7 +659,9 @@ impl Run<'_> {
             ),
             snapshot: None,
             verdict: Some(verdict.clone()),
+            capture: None,
         });
+        finish_capture(capture, &mut steps, &verdict, port, Proto::Tcp).await?;
         drop(clients);
         server.stop().await;
         Ok((
@@ -681,6 +706,7 @@ impl Run<'_> {
             ),
             snapshot: Some(server.server_side(Proto::Tcp).await?),
             verdict: None,
+            capture: None,
         }];
         let mut clients = Vec::new();
         for (i, (namespace, ip)) in lab
@@ -717,6 +743,7 @@ impl Run<'_> {
                 text: String::new(),
                 snapshot: Some(server.server_side(Proto::Tcp).await?),
                 verdict: None,
+                capture: None,
             });
             clients.push((conn, registration));
         }
@@ -732,6 +759,7 @@ impl Run<'_> {
             ),
             snapshot: None,
             verdict: Some(verdict.clone()),
+            capture: None,
         });
         drop(clients);
         server.stop().await;
@@ -749,6 +777,73 @@ impl Run<'_> {
             verdict,
         ))
     }
+}
+
+impl Run<'_> {
+    /// Starts a packet capture on the port if `--capture` asked for one.
+    fn start_capture(&self, port: u16, proto: Proto) -> anyhow::Result<Option<Capture>> {
+        if !self.options.capture {
+            return Ok(None);
+        }
+        Ok(Some(Capture::start(port, proto)?))
+    }
+}
+
+/// Stops the capture and adds what it saw: a step with the segments before
+/// the verdict, and the capture's sentence in the verdict's text.
+async fn finish_capture(
+    capture: Option<Capture>,
+    steps: &mut Vec<Step>,
+    verdict: &Verdict,
+    port: u16,
+    proto: Proto,
+) -> anyhow::Result<()> {
+    let Some(capture) = capture else {
+        return Ok(());
+    };
+    let captured = tokio::task::spawn_blocking(move || capture.stop()).await?;
+    if let Some(error) = captured.error {
+        return Err(error.into());
+    }
+    let evidence = capture::evidence(&captured.segments, port, proto);
+    // The sockets that served the clients, as the socket table showed them.
+    let sockets = match proto {
+        Proto::Tcp => verdict.accepted,
+        Proto::Udp => verdict.servers,
+    };
+    let unit = match proto {
+        Proto::Tcp => "TCP segment",
+        Proto::Udp => "UDP datagram",
+    };
+    let mut text = format!(
+        "A packet capture on the loopback interface (an AF_PACKET socket, each frame counted \
+         once) saw every {unit} to and from port {port} while the clients talked."
+    );
+    if captured.full || captured.dropped > 0 {
+        text.push_str(&format!(
+            " (The capture stopped keeping segments after {}.)",
+            captured.segments.len()
+        ));
+    }
+    let sentence = evidence.sentence(sockets);
+    let capture_step = Step {
+        title: "What the wire showed".into(),
+        text,
+        snapshot: None,
+        verdict: None,
+        capture: Some(CaptureStep {
+            segments: captured.segments,
+            evidence,
+            sockets,
+        }),
+    };
+    let at = steps.len().saturating_sub(1);
+    steps.insert(at, capture_step);
+    if let Some(last) = steps.last_mut() {
+        last.text
+            .push_str(&format!(" The capture agrees: {sentence}."));
+    }
+    Ok(())
 }
 
 /// `10.200.1.0/24` for an address on one of the lab's subnets.

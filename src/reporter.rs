@@ -29,7 +29,7 @@ pub struct Reporter {
     pub table: Arc<dyn SocketTable>,
     pub query: Query,
     pub attribution: Attribution,
-    pub output: Output,
+    pub output: Arc<Output>,
     /// UDP: the clients the server heard from (the table cannot show them).
     pub udp_clients: Option<Clients>,
 }

@@ -15,13 +15,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
-use crate::output::Output;
+use crate::capture::{self, Capture, Captured};
+use crate::output::{self, Output};
 use crate::reporter::Reporter;
 use crate::server::{self, Activity, Config, Hooks, WhenFull};
 use crate::socket_table::{Attribution, Kernel, OwnSockets, PortSide, Proto, Query};
 use crate::udp_server::{self, Clients};
+use crate::view::{self, Format};
 use crate::{bind, os, shutdown};
 
 /// Fds kept free for everything that is not a client connection (stdio, the
@@ -39,6 +41,9 @@ pub struct ServeOptions {
     pub idle_timeout: Option<Duration>,
     /// Print no snapshots, only the start and stop lines.
     pub quiet: bool,
+    /// Capture the segments on the port (`--capture`): `Some(limit)` stops
+    /// the capture after that many segments.
+    pub capture: Option<usize>,
 }
 
 /// Runs the server until SIGINT/SIGTERM.
@@ -50,6 +55,9 @@ pub async fn serve(options: ServeOptions, output: Output) -> anyhow::Result<Exit
 }
 
 async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<ExitCode> {
+    // Without the privilege to capture, fail before anything else happens.
+    let capture = start_capture(&options, Proto::Tcp)?;
+    let output = Arc::new(output);
     let fd_limit = os::raise_fd_limit();
     let listener = bind::tcp_listener(options.addr)?;
     let local = listener
@@ -71,11 +79,13 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
                 side: PortSide::Local,
             },
             attribution: Attribution::Own(own.clone()),
-            output,
+            output: output.clone(),
             udp_clients: None,
         };
         tokio::spawn(reporter.follow(activity_rx))
     });
+    let (server_done, capture_task) =
+        follow_capture(capture, local.port(), Proto::Tcp, output.clone());
     let config = Config {
         banner: options.banner,
         max_clients: options
@@ -96,6 +106,7 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     if let Some(reporter) = reporter {
         let _ = reporter.await;
     }
+    finish_capture(server_done, capture_task).await;
     let signal = signal_rx.await.unwrap_or("signal");
     eprintln!(
         "sameport: stopped by {signal}: accepted {} connections ({} still open, {} refused over --max-clients), echoed {} bytes",
@@ -105,6 +116,8 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
 }
 
 async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<ExitCode> {
+    let capture = start_capture(&options, Proto::Udp)?;
+    let output = Arc::new(output);
     let socket = bind::udp_socket(options.addr)?;
     let local = socket.local_addr().context("reading the bound address")?;
     let own = OwnSockets::new();
@@ -123,11 +136,13 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
                 side: PortSide::Local,
             },
             attribution: Attribution::Own(own.clone()),
-            output,
+            output: output.clone(),
             udp_clients: Some(clients.clone()),
         };
         tokio::spawn(reporter.follow(activity_rx))
     });
+    let (server_done, capture_task) =
+        follow_capture(capture, local.port(), Proto::Udp, output.clone());
     let (signal_tx, signal_rx) = tokio::sync::oneshot::channel();
     let stop = async move {
         let _ = signal_tx.send(shutdown::signal().await);
@@ -136,12 +151,103 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     if let Some(reporter) = reporter {
         let _ = reporter.await;
     }
+    finish_capture(server_done, capture_task).await;
     let signal = signal_rx.await.unwrap_or("signal");
     eprintln!(
         "sameport: stopped by {signal}: echoed {} datagrams ({} bytes) for {} clients, all through one socket",
         summary.datagrams, summary.bytes_echoed, summary.clients
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the capture `--capture` asked for, on the port the server will use.
+fn start_capture(options: &ServeOptions, proto: Proto) -> anyhow::Result<Option<Capture>> {
+    let Some(limit) = options.capture else {
+        return Ok(None);
+    };
+    Ok(Some(Capture::start_with_limit(
+        options.addr.port(),
+        proto,
+        limit,
+    )?))
+}
+
+/// Waits, off to the side, until the capture has its `--capture-count`
+/// segments or the server stops; then prints what it saw. Returns the sender
+/// that says "the server stopped" and the task to wait for.
+fn follow_capture(
+    capture: Option<Capture>,
+    port: u16,
+    proto: Proto,
+    output: Arc<Output>,
+) -> (oneshot::Sender<()>, Option<tokio::task::JoinHandle<()>>) {
+    let (done_tx, done_rx) = oneshot::channel::<()>();
+    let task = capture.map(|capture| {
+        tokio::spawn(async move {
+            tokio::select! {
+                () = capture.finished() => {}
+                _ = done_rx => {}
+            }
+            let Ok(captured) = tokio::task::spawn_blocking(move || capture.stop()).await else {
+                return;
+            };
+            if let Some(error) = &captured.error {
+                eprintln!("sameport: the capture stopped: {error}");
+            }
+            let _ = output::print(&capture_text(&captured, port, proto, &output));
+        })
+    });
+    (done_tx, task)
+}
+
+/// Tells the capture task that the server stopped, and waits for its report.
+async fn finish_capture(
+    server_done: oneshot::Sender<()>,
+    task: Option<tokio::task::JoinHandle<()>>,
+) {
+    let _ = server_done.send(());
+    if let Some(task) = task {
+        let _ = task.await;
+    }
+}
+
+/// The captured segments and their evidence, in the output's format.
+fn capture_text(captured: &Captured, port: u16, proto: Proto, output: &Output) -> String {
+    let evidence = capture::evidence(&captured.segments, port, proto);
+    // One socket per client for TCP (a 4-tuple each), one for all for UDP.
+    let sockets = match proto {
+        Proto::Tcp => evidence.clients.len(),
+        Proto::Udp => 1,
+    };
+    let labels = &output.labels;
+    match output.format {
+        Format::Json => {
+            let segments: Vec<serde_json::Value> = captured
+                .segments
+                .iter()
+                .map(|s| view::capture::json(s, labels))
+                .collect();
+            let object = serde_json::json!({
+                "event": { "kind": "capture" },
+                "capture": segments,
+                "capture_evidence": view::capture::evidence_json(&evidence, sockets, labels),
+            });
+            format!("{object}\n")
+        }
+        format => {
+            let heading = format!(
+                "Captured on {proto} port {port} ({} segments)",
+                captured.segments.len()
+            );
+            let table =
+                view::capture::table(&captured.segments, labels, format == Format::Markdown);
+            format!(
+                "{heading}\n{}\n{table}\nCapture: {}.\n",
+                "=".repeat(heading.len()),
+                evidence.sentence(sockets)
+            )
+        }
+    }
 }
 
 /// Tells the user (on stderr) where the server listens and how to connect:

@@ -40,23 +40,43 @@ fn clients_from_two_subnets_share_the_port() {
         return;
     }
     let child = sameport()
-        .args(["demo", "--subnets", "--clients", "4", "--reproducible", "--format", "json"])
+        .args([
+            "demo",
+            "--subnets",
+            "--clients",
+            "4",
+            "--reproducible",
+            "--format",
+            "json",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let pid = child.id();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let last = lines.last().unwrap();
     assert_eq!(last["verdict"]["holds"], true);
-    let table = lines.iter().rev().find(|l| l["sockets"].is_array()).unwrap();
-    let accepted: Vec<&serde_json::Value> =
-        table["sockets"].as_array().unwrap().iter().filter(|s| s["role"] == "accepted").collect();
+    let table = lines
+        .iter()
+        .rev()
+        .find(|l| l["sockets"].is_array())
+        .unwrap();
+    let accepted: Vec<&serde_json::Value> = table["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["role"] == "accepted")
+        .collect();
     assert_eq!(accepted.len(), 4);
     let mut subnets = std::collections::BTreeSet::new();
     for socket in accepted {
@@ -65,7 +85,10 @@ fn clients_from_two_subnets_share_the_port() {
         let remote = socket["remote_addr"].as_str().unwrap();
         subnets.insert(remote.rsplit_once('.').unwrap().0.to_string());
     }
-    assert_eq!(subnets.into_iter().collect::<Vec<_>>(), ["10.200.1", "10.200.2"]);
+    assert_eq!(
+        subnets.into_iter().collect::<Vec<_>>(),
+        ["10.200.1", "10.200.2"]
+    );
     assert_eq!(leftovers(pid), Vec::<String>::new());
 }
 
@@ -91,41 +114,17 @@ fn ctrl_c_removes_the_namespaces() {
     unsafe { libc::kill(pid as i32, libc::SIGINT) };
     let status = child.wait().unwrap();
     assert!(!status.success() || leftovers(pid).is_empty());
-    assert_eq!(leftovers(pid), Vec::<String>::new(), "namespaces left after Ctrl-C");
+    assert_eq!(
+        leftovers(pid),
+        Vec::<String>::new(),
+        "namespaces left after Ctrl-C"
+    );
 }
 
 /// Without root, one clear line and a non-zero exit.
 #[test]
 fn without_root_one_line() {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        let out = sameport().args(["demo", "--subnets"]).output().unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("need root"));
-        return;
-    }
-    // As root, run a copy as `nobody` (as the privileged-port test does).
-    let dir = std::env::temp_dir().join(format!("sameport-netns-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let binary = dir.join("sameport");
-    std::fs::copy(env!("CARGO_BIN_EXE_sameport"), &binary).unwrap();
-    let mut command = Command::new(&binary);
-    command.args(["demo", "--subnets"]).uid(65534).gid(65534);
-    let mut out = command.output();
-    for _ in 0..50 {
-        match &out {
-            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
-                std::thread::sleep(Duration::from_millis(20));
-                out = command.output();
-            }
-            _ => break,
-        }
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    let out = out.unwrap();
+    let out = common::run_unprivileged(&["demo", "--subnets"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("need root"), "{stderr}");

@@ -8,9 +8,11 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+use super::capture as capture_view;
 use super::{
     Format, TableOptions, json as json_view, mermaid, outcome_word, socket_tables, verdict_line,
 };
+use crate::capture::{CaptureEvidence, Segment};
 use crate::labels::Labels;
 use crate::snapshot::Snapshot;
 use crate::verdict::Verdict;
@@ -43,6 +45,17 @@ pub struct Step {
     pub snapshot: Option<Snapshot>,
     /// Set on the step that concludes a section.
     pub verdict: Option<Verdict>,
+    /// What a packet capture saw (`--capture`).
+    pub capture: Option<CaptureStep>,
+}
+
+/// The segments captured during a section, and what they show.
+#[derive(Clone, Debug)]
+pub struct CaptureStep {
+    pub segments: Vec<Segment>,
+    pub evidence: CaptureEvidence,
+    /// How many sockets the socket table shows serving the clients.
+    pub sockets: usize,
 }
 
 /// Writes the report in `format`.
@@ -69,6 +82,14 @@ fn text(report: &Report, options: &TableOptions, labels: &Labels) -> String {
             }
             if let Some(snapshot) = &step.snapshot {
                 out.push_str(&socket_tables(snapshot, options, labels));
+            }
+            if let Some(capture) = &step.capture {
+                out.push_str(&capture_view::table(&capture.segments, labels, false));
+                let _ = writeln!(
+                    out,
+                    "\n{}",
+                    wrap(&capitalized(&capture.evidence.sentence(capture.sockets)))
+                );
             }
             if let Some(verdict) = &step.verdict {
                 let _ = writeln!(
@@ -121,6 +142,14 @@ fn markdown(report: &Report, options: &TableOptions, labels: &Labels) -> String 
             if let Some(snapshot) = &step.snapshot {
                 out.push_str(&socket_tables(snapshot, options, labels));
             }
+            if let Some(capture) = &step.capture {
+                out.push_str(&capture_view::table(&capture.segments, labels, true));
+                let _ = write!(
+                    out,
+                    "\n{}\n\n",
+                    capitalized(&capture.evidence.sentence(capture.sockets))
+                );
+            }
             if let Some(verdict) = &step.verdict {
                 let explanation = verdict.explanation(&|a| labels.addr(a));
                 let _ = writeln!(
@@ -161,6 +190,18 @@ fn json_lines(report: &Report, labels: &Labels) -> String {
                     object.extend(sockets);
                 }
             }
+            if let Some(capture) = &step.capture {
+                let segments: Vec<Value> = capture
+                    .segments
+                    .iter()
+                    .map(|s| capture_view::json(s, labels))
+                    .collect();
+                object.insert("capture".into(), Value::Array(segments));
+                object.insert(
+                    "capture_evidence".into(),
+                    capture_view::evidence_json(&capture.evidence, capture.sockets, labels),
+                );
+            }
             if let Some(verdict) = &step.verdict {
                 object.insert("verdict".into(), json_view::verdict_json(verdict, labels));
             }
@@ -189,6 +230,15 @@ fn diagrams(report: &Report, labels: &Labels) -> String {
         }
     }
     out
+}
+
+/// A sentence with its first letter capitalised.
+fn capitalized(sentence: &str) -> String {
+    let mut chars = sentence.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
 }
 
 fn underline(out: &mut String, title: &str, rule: char) {

@@ -104,3 +104,42 @@ pub fn have_ss() -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
 }
+
+/// Runs sameport with `args` as the unprivileged user `nobody` when this
+/// test runs as root (as CI does), or as this user otherwise. `nobody` may
+/// not reach the build directory (a clone under /root), so a copy runs from
+/// a fresh directory everyone can read.
+pub fn run_unprivileged(args: &[&str]) -> std::process::Output {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return sameport().args(args).output().expect("run sameport");
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "sameport-unprivileged-{}-{}",
+        std::process::id(),
+        args.join("_").len()
+    ));
+    std::fs::create_dir_all(&dir).expect("make a directory");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let binary = dir.join("sameport");
+    std::fs::copy(env!("CARGO_BIN_EXE_sameport"), &binary).expect("copy the binary");
+    let mut command = Command::new(&binary);
+    command.args(args).uid(65534).gid(65534);
+    // Another test thread may fork while the copy is still open for writing;
+    // its child holds that fd until it execs, and exec of a file open for
+    // writing fails with ETXTBSY. Wait that moment out.
+    let mut out = command.output();
+    for _ in 0..50 {
+        match &out {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                std::thread::sleep(Duration::from_millis(20));
+                out = command.output();
+            }
+            _ => break,
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    out.expect("run sameport as nobody")
+}

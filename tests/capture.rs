@@ -1,0 +1,149 @@
+//! `--capture`: the segments on the wire, each counted once, all addressed to
+//! the one port. Needs root or CAP_NET_RAW (CI runs as root); skips with the
+//! reason otherwise.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Running, free_port, sameport};
+use serde_json::Value;
+
+/// The demos use port 12000: one test at a time.
+static PORT_12000: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn can_capture() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        eprintln!("skipped: capturing packets needs root or CAP_NET_RAW (CI runs as root)");
+    }
+    root
+}
+
+/// The demo with a capture: one SYN per client (the loopback copy is not
+/// counted twice), every client segment addressed to port 12000, and the
+/// evidence in the verdict.
+#[test]
+fn demo_capture_shows_every_segment_once() {
+    if !can_capture() {
+        return;
+    }
+    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
+    let out = sameport()
+        .args(["demo", "--capture", "--reproducible", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let step = lines
+        .iter()
+        .find(|l| l["capture"].is_array())
+        .expect("a capture step");
+    let segments = step["capture"].as_array().unwrap();
+    for client in ["127.0.0.2", "127.0.0.3", "127.0.0.4"] {
+        let syns = segments
+            .iter()
+            .filter(|s| s["src_addr"] == client && s["flags"] == "SYN")
+            .count();
+        assert_eq!(syns, 1, "one SYN from {client}: {segments:#?}");
+        let hello = segments
+            .iter()
+            .filter(|s| s["src_addr"] == client && s["len"] == 5)
+            .count();
+        assert_eq!(hello, 1, "one hello from {client}");
+    }
+    for s in segments.iter().filter(|s| s["src_port"] != 12000) {
+        assert_eq!(s["dst_port"], 12000, "{s}");
+    }
+    let evidence = &step["capture_evidence"];
+    assert_eq!(evidence["all_to_port"], true);
+    assert_eq!(evidence["clients"].as_array().unwrap().len(), 3);
+    let verdict = lines.iter().find(|l| l["verdict"].is_object()).unwrap();
+    assert!(
+        verdict["text"]
+            .as_str()
+            .unwrap()
+            .contains("The capture agrees: every segment from the 3 clients")
+    );
+}
+
+/// `serve --capture --capture-count N` prints the capture once N segments
+/// are in, and goes on serving.
+#[test]
+fn serve_capture_stops_after_the_count() {
+    if !can_capture() {
+        return;
+    }
+    let port = free_port();
+    let server = Running::spawn(&[
+        "serve",
+        "--port",
+        &port.to_string(),
+        "--format",
+        "json",
+        "--capture",
+        "--capture-count",
+        "6",
+    ]);
+    server
+        .wait_for(Duration::from_secs(10), |l| l.contains("\"listening\""))
+        .expect("listening");
+    let out = sameport()
+        .args([
+            "connect",
+            &format!("127.0.0.1:{port}"),
+            "--count",
+            "2",
+            "--from",
+            "127.0.0.2,127.0.0.3",
+            "--message",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let line = server
+        .wait_for(Duration::from_secs(10), |l| l.contains("\"capture\""))
+        .expect("the capture");
+    let value: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(value["capture"].as_array().unwrap().len(), 6);
+    assert_eq!(value["capture_evidence"]["all_to_port"], true);
+    // Still serving after the capture ended.
+    let again = sameport()
+        .args(["connect", &format!("127.0.0.1:{port}"), "--message", "y"])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    let (status, _) = server.interrupt();
+    assert!(status.success());
+}
+
+/// Without the privilege: one line that says what is needed, a non-zero
+/// exit, and nothing else done (no server started, nothing on stdout).
+#[test]
+fn without_privilege_one_line_and_nothing_else() {
+    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
+    for args in [
+        &["demo", "--capture"][..],
+        &["serve", "--capture", "--port", "12999"][..],
+    ] {
+        let out = common::run_unprivileged(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("CAP_NET_RAW"), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?} printed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
