@@ -2,7 +2,7 @@
 //!
 //! | code | meaning |
 //! |------|---------|
-//! | 0 | the claim holds (`inspect`, `demo`), or the command finished normally (`serve`, `connect`) |
+//! | 0 | the claim holds (`inspect`, `demo`, `scale`), or the command finished normally (`serve`, `connect`) |
 //! | 1 | an error: the port is in use, a host cannot be resolved, a connection was refused ... |
 //! | 2 | the command line is wrong (unknown flag, port 70000 ...) |
 //! | 3 | not enough evidence: no listener on the port, or fewer than two clients |
