@@ -524,6 +524,6 @@ async fn pipe_stdin(client: Client) -> anyhow::Result<()> {
 }
 
 /// Bytes as a quoted string, invalid UTF-8 and control characters escaped.
-fn show(bytes: &[u8]) -> String {
+pub fn show(bytes: &[u8]) -> String {
     format!("\"{}\"", bytes.escape_ascii())
 }

@@ -381,17 +381,15 @@ impl Run<'_> {
     async fn tcp(&self) -> anyhow::Result<(Section, Verdict)> {
         let mut server = DemoServer::tcp(self.port).await?;
         let capture = self.start_capture(self.port, Proto::Tcp)?;
-        let mut steps = vec![Step {
-            title: format!("The server listens on {}", server.addr),
-            text: format!(
+        let mut steps = vec![Step::table(
+            format!("The server listens on {}", server.addr),
+            format!(
                 "The server creates one socket, binds it to port {port} and calls listen(). The table \
                  has one row: the listening socket (the textbook's \"welcoming socket\").",
                 port = self.port
             ),
-            snapshot: Some(server.server_side(Proto::Tcp).await?),
-            verdict: None,
-            capture: None,
-        }];
+            server.server_side(Proto::Tcp).await?,
+        )];
         let mut clients = Vec::new();
         for k in 1..=self.options.clients {
             let source = self.source(k);
@@ -409,20 +407,14 @@ impl Run<'_> {
             let echo = client::exchange(&conn, MESSAGE)
                 .await
                 .with_context(|| format!("client-{k}"))?;
-            steps.push(Step {
-                title: format!("Client {k} connects from {local} and sends \"hello\""),
-                text: format!(
+            steps.push(Step::table(format!("Client {k} connects from {local} and sends \"hello\""), format!(
                     "accept() returned a new socket for this connection, and the echo came back ({}). \
                      The new row's local port is still {}: no new port was opened; only the remote \
                      end is new.{}",
-                    show(&echo),
+                    client::show(&echo),
                     self.port,
                     if k == 1 { self.sources.note() } else { "" }
-                ),
-                snapshot: Some(server.server_side(Proto::Tcp).await?),
-                verdict: None,
-                capture: None,
-            });
+                ), server.server_side(Proto::Tcp).await?));
             clients.push((conn, registration));
         }
         let client_side = settled(
@@ -433,18 +425,17 @@ impl Run<'_> {
             &server.own,
         )
         .await?;
-        steps.push(Step {
-            title: "The clients' side of the same connections".into(),
-            text: view::mirror_line(&client_side).trim_end().to_string(),
-            snapshot: Some(client_side),
-            verdict: None,
-            capture: None,
-        });
-        let last = server.server_side(Proto::Tcp).await?;
-        let verdict = verdict::judge(&last);
-        steps.push(Step {
-            title: "The verdict".into(),
-            text: format!(
+        steps.push(Step::table(
+            "The clients' side of the same connections",
+            view::mirror_line(&client_side).trim_end().to_string(),
+            client_side,
+        ));
+        let ending = Ending {
+            name: "tcp",
+            title: format!("TCP: {} clients, one port", self.options.clients),
+            proto: Proto::Tcp,
+            port: self.port,
+            verdict_text: format!(
                 "The kernel demultiplexes every arriving TCP segment by its 4-tuple (source IP, source \
                  port, destination IP, destination port). All {n} connections have destination port {p}, \
                  but no two have the same 4-tuple, so each reaches its own socket. A server therefore \
@@ -453,36 +444,19 @@ impl Run<'_> {
                 n = self.options.clients,
                 p = self.port
             ),
-            snapshot: None,
-            verdict: Some(verdict.clone()),
-            capture: None,
-        });
-        finish_capture(capture, &mut steps, &verdict, self.port, Proto::Tcp).await?;
-        drop(clients);
-        server.stop().await;
-        Ok((
-            Section {
-                name: "tcp",
-                title: format!("TCP: {} clients, one port", self.options.clients),
-                steps,
-                diagram: Some(last),
-            },
-            verdict,
-        ))
+        };
+        conclude(server, steps, capture, clients, ending).await
     }
 
     async fn udp(&self) -> anyhow::Result<(Section, Verdict)> {
         let mut server = DemoServer::udp(self.port).await?;
         let capture = self.start_capture(self.port, Proto::Udp)?;
-        let mut steps = vec![Step {
-            title: format!("The UDP server binds {}", server.addr),
-            text: "The server creates one UDP socket and binds it to the port. There is no listen() and \
-                   no accept(): it will receive from everyone with recvfrom() and answer with sendto()."
-                .into(),
-            snapshot: Some(server.server_side(Proto::Udp).await?),
-            verdict: None,
-            capture: None,
-        }];
+        let mut steps = vec![Step::table(
+            format!("The UDP server binds {}", server.addr),
+            "The server creates one UDP socket and binds it to the port. There is no listen() and \
+                   no accept(): it will receive from everyone with recvfrom() and answer with sendto().",
+            server.server_side(Proto::Udp).await?,
+        )];
         let mut clients = Vec::new();
         for k in 1..=self.options.clients {
             let source = self.source(k);
@@ -498,19 +472,13 @@ impl Run<'_> {
                 .await
                 .with_context(|| format!("client-{k}"))?;
             server.wait_for(k as u64).await?;
-            steps.push(Step {
-                title: format!("Client {k} sends \"hello\" from {local}"),
-                text: format!(
+            steps.push(Step::table(format!("Client {k} sends \"hello\" from {local}"), format!(
                     "The datagram went to port {p} and the same socket answered ({}). The table still has \
                      one socket on port {p}: no socket was created for this client.{}",
-                    show(&echo),
+                    client::show(&echo),
                     if k == 1 { self.sources.note() } else { "" },
                     p = self.port
-                ),
-                snapshot: Some(server.server_side(Proto::Udp).await?),
-                verdict: None,
-                capture: None,
-            });
+                ), server.server_side(Proto::Udp).await?));
             clients.push((conn, registration));
         }
         let client_side = settled(
@@ -521,43 +489,24 @@ impl Run<'_> {
             &server.own,
         )
         .await?;
-        steps.push(Step {
-            title: "The clients' side".into(),
-            text: format!(
+        steps.push(Step::table("The clients' side", format!(
                 "Each client's socket has its own local port and the server's port {} as its remote port \
                  (connect() on a UDP socket only fixes where datagrams go).",
                 self.port
-            ),
-            snapshot: Some(client_side),
-            verdict: None,
-            capture: None,
-        });
-        let last = server.server_side(Proto::Udp).await?;
-        let verdict = verdict::judge(&last);
-        steps.push(Step {
-            title: "The verdict".into(),
-            text: format!(
+            ), client_side));
+        let ending = Ending {
+            name: "udp",
+            title: format!("UDP: {} clients, one socket", self.options.clients),
+            proto: Proto::Udp,
+            port: self.port,
+            verdict_text: format!(
                 "A UDP socket is identified by its destination IP and port alone, so every datagram to \
                  port {p} reaches the same socket, whoever sent it; the server tells clients apart by the \
                  source address recvfrom() returns with each datagram.",
                 p = self.port
             ),
-            snapshot: None,
-            verdict: Some(verdict.clone()),
-            capture: None,
-        });
-        finish_capture(capture, &mut steps, &verdict, self.port, Proto::Udp).await?;
-        drop(clients);
-        server.stop().await;
-        Ok((
-            Section {
-                name: "udp",
-                title: format!("UDP: {} clients, one socket", self.options.clients),
-                steps,
-                diagram: Some(last),
-            },
-            verdict,
-        ))
+        };
+        conclude(server, steps, capture, clients, ending).await
     }
 
     /// Section 3.2's figure: host A from port 26145, host C from 7532 and
@@ -585,13 +534,11 @@ impl Run<'_> {
         };
         let port = server.addr.port();
         let capture = self.start_capture(port, Proto::Tcp)?;
-        let mut steps = vec![Step {
-            title: format!("The Web server listens on {}", server.addr),
-            text: format!("One listening socket on the server's one port{port_note}."),
-            snapshot: Some(server.server_side(Proto::Tcp).await?),
-            verdict: None,
-            capture: None,
-        }];
+        let mut steps = vec![Step::table(
+            format!("The Web server listens on {}", server.addr),
+            format!("One listening socket on the server's one port{port_note}."),
+            server.server_side(Proto::Tcp).await?,
+        )];
         let host_a = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
         let host_c = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
         let plan = [
@@ -620,17 +567,16 @@ impl Run<'_> {
                 ),
                 _ => String::new(),
             };
-            steps.push(Step {
-                title: format!(
-                    "{host} ({}) connects from source port {}",
-                    source.ip(),
-                    source.port()
-                ),
+            let title = format!(
+                "{host} ({}) connects from source port {}",
+                source.ip(),
+                source.port()
+            );
+            steps.push(Step::table(
+                title,
                 text,
-                snapshot: Some(server.server_side(Proto::Tcp).await?),
-                verdict: None,
-                capture: None,
-            });
+                server.server_side(Proto::Tcp).await?,
+            ));
             clients.push((conn, registration));
         }
         let refused = client::open_tcp(server.addr, Some(plan[2].1)).await;
@@ -638,41 +584,25 @@ impl Run<'_> {
             Ok(_) => bail!("the kernel accepted a second socket with an existing 4-tuple"),
             Err(e) => e.to_string(),
         };
-        steps.push(Step {
-            title: "Host C tries a second connection from 127.0.0.3:26145".into(),
-            text: format!(
+        steps.push(Step::prose(
+            "Host C tries a second connection from 127.0.0.3:26145",
+            format!(
                 "The kernel refuses it: a 4-tuple can exist only once, because it is the connection's \
                  name. The error: {refusal}."
             ),
-            snapshot: None,
-            verdict: None,
-            capture: None,
-        });
-        let last = server.server_side(Proto::Tcp).await?;
-        let verdict = verdict::judge(&last);
-        steps.push(Step {
-            title: "The verdict".into(),
-            text: format!(
+        ));
+        let ending = Ending {
+            name: "textbook",
+            title: "The textbook's figure: hosts A and C and one Web server".into(),
+            proto: Proto::Tcp,
+            port: port,
+            verdict_text: format!(
                 "Three connections to port {port}, three sockets, three different 4-tuples; two of them share \
                  the remote port 26145 and differ only in the remote IP, and the one connection that would \
                  have repeated a 4-tuple was refused."
             ),
-            snapshot: None,
-            verdict: Some(verdict.clone()),
-            capture: None,
-        });
-        finish_capture(capture, &mut steps, &verdict, port, Proto::Tcp).await?;
-        drop(clients);
-        server.stop().await;
-        Ok((
-            Section {
-                name: "textbook",
-                title: "The textbook's figure: hosts A and C and one Web server".into(),
-                steps,
-                diagram: Some(last),
-            },
-            verdict,
-        ))
+        };
+        conclude(server, steps, capture, clients, ending).await
     }
 }
 
@@ -695,19 +625,17 @@ impl Run<'_> {
         let server_host = Host::Namespace(lab.server().clone());
         let addr = SocketAddr::new(lab.server_addr(), self.port);
         let mut server = DemoServer::tcp_at(addr, server_host).await?;
-        let mut steps = vec![Step {
-            title: format!("The server host listens on {}", server.addr),
-            text: format!(
+        let mut steps = vec![Step::table(
+            format!("The server host listens on {}", server.addr),
+            format!(
                 "Three network namespaces stand for three hosts: the server host ({}), and client hosts \
                  on the subnets 10.200.1.0/24 and 10.200.2.0/24, each connected to the server host by a \
                  virtual cable and routed through it. The server listens on its one port, {}.",
                 lab.server_addr(),
                 self.port
             ),
-            snapshot: Some(server.server_side(Proto::Tcp).await?),
-            verdict: None,
-            capture: None,
-        }];
+            server.server_side(Proto::Tcp).await?,
+        )];
         let mut clients = Vec::new();
         for (i, (namespace, ip)) in lab
             .clients()
@@ -735,48 +663,71 @@ impl Run<'_> {
             client::exchange(&conn, MESSAGE)
                 .await
                 .with_context(|| format!("client-{k}"))?;
-            steps.push(Step {
-                title: format!(
+            steps.push(Step::table(
+                format!(
                     "Client {k} on subnet {} connects from {local}",
                     subnet_of(local.ip())
                 ),
-                text: String::new(),
-                snapshot: Some(server.server_side(Proto::Tcp).await?),
-                verdict: None,
-                capture: None,
-            });
+                String::new(),
+                server.server_side(Proto::Tcp).await?,
+            ));
             clients.push((conn, registration));
         }
-        let last = server.server_side(Proto::Tcp).await?;
-        let verdict = verdict::judge(&last);
-        steps.push(Step {
-            title: "The verdict".into(),
-            text: format!(
+        let ending = Ending {
+            name: "subnets",
+            title: format!(
+                "{} clients on two subnets, one server port",
+                self.options.clients
+            ),
+            proto: Proto::Tcp,
+            port: self.port,
+            verdict_text: format!(
                 "The clients came from two different networks, through a router, and still every \
                  accepted socket has the server's local port {}: the remote IP addresses differ by \
                  subnet, the local end never does.",
                 self.port
             ),
-            snapshot: None,
-            verdict: Some(verdict.clone()),
-            capture: None,
-        });
-        drop(clients);
-        server.stop().await;
-        let title = format!(
-            "{} clients on two subnets, one server port",
-            self.options.clients
-        );
-        Ok((
-            Section {
-                name: "subnets",
-                title,
-                steps,
-                diagram: Some(last),
-            },
-            verdict,
-        ))
+        };
+        conclude(server, steps, None, clients, ending).await
     }
+}
+
+/// How a section ends.
+struct Ending {
+    name: &'static str,
+    title: String,
+    proto: Proto,
+    port: u16,
+    /// What the verdict means, in the section's terms.
+    verdict_text: String,
+}
+
+/// Ends a section: the verdict on the server's side of the port (and what
+/// the capture saw), then the clients close (abortively: no TIME_WAIT) and
+/// the server stops.
+async fn conclude<C>(
+    server: DemoServer,
+    mut steps: Vec<Step>,
+    capture: Option<Capture>,
+    clients: Vec<C>,
+    ending: Ending,
+) -> anyhow::Result<(Section, Verdict)> {
+    let last = server.server_side(ending.proto).await?;
+    let verdict = verdict::judge(&last);
+    steps.push(Step {
+        verdict: Some(verdict.clone()),
+        ..Step::prose("The verdict", ending.verdict_text)
+    });
+    finish_capture(capture, &mut steps, &verdict, ending.port, ending.proto).await?;
+    drop(clients);
+    server.stop().await;
+    let section = Section {
+        name: ending.name,
+        title: ending.title,
+        steps,
+        diagram: Some(last),
+    };
+    Ok((section, verdict))
 }
 
 impl Run<'_> {
@@ -827,15 +778,12 @@ async fn finish_capture(
     }
     let sentence = evidence.sentence(sockets);
     let capture_step = Step {
-        title: "What the wire showed".into(),
-        text,
-        snapshot: None,
-        verdict: None,
         capture: Some(CaptureStep {
             segments: captured.segments,
             evidence,
             sockets,
         }),
+        ..Step::prose("What the wire showed", text)
     };
     let at = steps.len().saturating_sub(1);
     steps.insert(at, capture_step);
@@ -855,9 +803,4 @@ fn subnet_of(ip: IpAddr) -> String {
         }
         IpAddr::V6(v6) => v6.to_string(),
     }
-}
-
-/// Bytes as a quoted string.
-fn show(bytes: &[u8]) -> String {
-    format!("\"{}\"", bytes.escape_ascii())
 }

@@ -141,7 +141,9 @@ pub async fn run(
         hooks,
         stop_tx,
         done_tx,
-        refusals: RefusalLog::default(),
+        refusals: Throttled::new(Duration::from_secs(1)),
+        accept_errors: Throttled::new(Duration::from_secs(10)),
+        accept_failing: false,
     };
     tokio::select! {
         () = server.accept_loop() => {}
@@ -183,7 +185,12 @@ struct Listener {
     stop_tx: watch::Sender<bool>,
     /// Cloned into every connection task; see [`run`].
     done_tx: mpsc::Sender<()>,
-    refusals: RefusalLog,
+    /// "refused ...: already serving N clients".
+    refusals: Throttled,
+    /// "accept failed: ..."
+    accept_errors: Throttled,
+    /// An accept failure was reported and no success since.
+    accept_failing: bool,
 }
 
 impl Listener {
@@ -199,7 +206,10 @@ impl Listener {
             let Some(permit) = waited.or_else(|| self.limit.clone().try_acquire_owned().ok())
             else {
                 self.summary.refused += 1;
-                self.refusals.refused(peer, self.config.max_clients);
+                let max = self.config.max_clients;
+                self.refusals.say(|| {
+                    format!("refused {peer}: already serving {max} clients (--max-clients)")
+                });
                 drop(stream); // closing at once is the refusal
                 continue;
             };
@@ -240,32 +250,66 @@ impl Listener {
     /// The usual error is EMFILE ("too many open files"): the process has
     /// used up its fd limit. The connection stays in the kernel's queue and the
     /// listener stays readable, so retrying at once would spin; instead the
-    /// server logs once, waits (doubling the wait up to a second) and tries
-    /// again. When connections close and free fds, accepting resumes.
+    /// server waits (doubling the wait up to a second) and tries again. When
+    /// connections close and free fds, accepting resumes. The error is logged
+    /// once, not once per attempt (see [`Throttled`]).
     async fn accept(&mut self) -> (TcpStream, SocketAddr) {
         let mut backoff = FIRST_BACKOFF;
-        let mut logged = false;
         loop {
             match self.listener.accept().await {
                 Ok((stream, peer)) => {
-                    if logged {
+                    if std::mem::take(&mut self.accept_failing) {
                         eprintln!("sameport: accepting again");
                     }
                     return (stream, crate::socket_table::canonical(peer));
                 }
                 Err(e) => {
-                    if !logged {
-                        eprintln!(
-                            "sameport: accept failed: {e}{}; backing off and retrying",
-                            hint(&e)
-                        );
-                        logged = true;
-                    }
+                    let said = self.accept_errors.say(|| {
+                        format!("accept failed: {e}{}; backing off and retrying", hint(&e))
+                    });
+                    self.accept_failing |= said;
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
             }
         }
+    }
+}
+
+/// A message that may repeat many times a second (a server at its fd limit
+/// fails and recovers constantly; a full server refuses every newcomer): it
+/// is printed at once the first time, then at most once per `every`, with
+/// how many times it was held back.
+#[derive(Debug)]
+struct Throttled {
+    every: Duration,
+    last: Option<Instant>,
+    held_back: u64,
+}
+
+impl Throttled {
+    fn new(every: Duration) -> Self {
+        Throttled {
+            every,
+            last: None,
+            held_back: 0,
+        }
+    }
+
+    /// Prints `message` (with "N more since the last message") if it is due.
+    /// Returns whether it was printed.
+    fn say(&mut self, message: impl FnOnce() -> String) -> bool {
+        if self.last.is_some_and(|t| t.elapsed() < self.every) {
+            self.held_back += 1;
+            return false;
+        }
+        let more = match std::mem::take(&mut self.held_back) {
+            0 => String::new(),
+            n => format!(" ({n} more since the last message)"),
+        };
+        eprintln!("sameport: {}{more}", message());
+        self.last = Some(Instant::now());
+        true
     }
 }
 
@@ -283,35 +327,6 @@ fn log_connection_error(peer: SocketAddr, e: &io::Error) {
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {}
         io::ErrorKind::TimedOut => eprintln!("sameport: closed idle connection from {peer}"),
         _ => eprintln!("sameport: connection from {peer}: {e}"),
-    }
-}
-
-/// Logs refused connections without flooding: the first at once, then at most
-/// one line a second with the count since.
-#[derive(Debug, Default)]
-struct RefusalLog {
-    last: Option<Instant>,
-    unlogged: u64,
-}
-
-impl RefusalLog {
-    fn refused(&mut self, peer: SocketAddr, max_clients: usize) {
-        let due = self
-            .last
-            .is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
-        if !due {
-            self.unlogged += 1;
-            return;
-        }
-        let more = match self.unlogged {
-            0 => String::new(),
-            n => format!(" ({n} more refused since the last message)"),
-        };
-        eprintln!(
-            "sameport: refused {peer}: already serving {max_clients} clients (--max-clients){more}"
-        );
-        self.last = Some(Instant::now());
-        self.unlogged = 0;
     }
 }
 

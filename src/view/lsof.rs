@@ -14,7 +14,7 @@
 
 use comfy_table::{Cell, Table};
 
-use super::{DIFFERING, SHARED, apply_color_choice, cell, cut_marker, new_table, or_dash};
+use super::{DIFFERING, SHARED, build_table, cell, or_dash};
 use crate::labels::Labels;
 use crate::snapshot::{Role, Row};
 use crate::socket_table::{Holder, KernelSocket, Proto};
@@ -25,21 +25,17 @@ const HEADER: [&str; 9] = [
 
 /// The table for `rows`; `cut` rows were left out after the first half.
 pub fn table(rows: &[&Row], cut: usize, color: bool, labels: &Labels) -> Table {
-    let mut table = new_table(&HEADER);
-    apply_color_choice(&mut table, color);
-    let head = rows.len().div_ceil(2);
-    for (i, row) in rows.iter().enumerate() {
-        if cut > 0 && i == head {
-            table.add_row(cut_marker(HEADER.len()));
-        }
+    build_table(&HEADER, rows, cut, color, |row| {
         if row.socket.holders.is_empty() {
-            table.add_row(cells(row, None, color, labels));
+            vec![cells(row, None, color, labels)]
+        } else {
+            row.socket
+                .holders
+                .iter()
+                .map(|h| cells(row, Some(h), color, labels))
+                .collect()
         }
-        for holder in &row.socket.holders {
-            table.add_row(cells(row, Some(holder), color, labels));
-        }
-    }
-    table
+    })
 }
 
 fn cells(row: &Row, holder: Option<&Holder>, color: bool, labels: &Labels) -> Vec<Cell> {

@@ -272,6 +272,30 @@ fn apply_color_choice(table: &mut Table, color: bool) {
     }
 }
 
+/// A table with `header` and, for each row, the lines `lines(row)` gives
+/// (netstat: one per socket; lsof: one per holder), with the cut marker
+/// where a long table leaves rows out (`cut` rows after the first half).
+fn build_table(
+    header: &[&str],
+    rows: &[&Row],
+    cut: usize,
+    color: bool,
+    lines: impl Fn(&Row) -> Vec<Vec<Cell>>,
+) -> Table {
+    let mut table = new_table(header);
+    apply_color_choice(&mut table, color);
+    let head = rows.len().div_ceil(2);
+    for (i, row) in rows.iter().enumerate() {
+        if cut > 0 && i == head {
+            table.add_row(cut_marker(header.len()));
+        }
+        for line in lines(row) {
+            table.add_row(line);
+        }
+    }
+    table
+}
+
 /// The marker row standing for the rows a long table leaves out (the summary
 /// above the table says how many).
 fn cut_marker(columns: usize) -> Vec<Cell> {

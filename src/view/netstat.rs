@@ -16,7 +16,7 @@
 
 use comfy_table::{Cell, Table};
 
-use super::{DIFFERING, SHARED, apply_color_choice, cell, cut_marker, new_table, or_dash};
+use super::{DIFFERING, SHARED, build_table, cell, or_dash};
 use crate::labels::Labels;
 use crate::snapshot::{Role, Row};
 use crate::socket_table::{KernelSocket, Proto, SocketState};
@@ -33,16 +33,9 @@ const HEADER: [&str; 7] = [
 
 /// The table for `rows`; `cut` rows were left out after the first half.
 pub fn table(rows: &[&Row], cut: usize, color: bool, labels: &Labels) -> Table {
-    let mut table = new_table(&HEADER);
-    apply_color_choice(&mut table, color);
-    let head = rows.len().div_ceil(2);
-    for (i, row) in rows.iter().enumerate() {
-        if cut > 0 && i == head {
-            table.add_row(cut_marker(HEADER.len()));
-        }
-        table.add_row(cells(row, color, labels));
-    }
-    table
+    build_table(&HEADER, rows, cut, color, |row| {
+        vec![cells(row, color, labels)]
+    })
 }
 
 fn cells(row: &Row, color: bool, labels: &Labels) -> Vec<Cell> {

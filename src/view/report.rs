@@ -49,6 +49,27 @@ pub struct Step {
     pub capture: Option<CaptureStep>,
 }
 
+impl Step {
+    /// A step that shows the port's table.
+    pub fn table(title: impl Into<String>, text: impl Into<String>, snapshot: Snapshot) -> Step {
+        Step {
+            snapshot: Some(snapshot),
+            ..Step::prose(title, text)
+        }
+    }
+
+    /// A step of prose alone.
+    pub fn prose(title: impl Into<String>, text: impl Into<String>) -> Step {
+        Step {
+            title: title.into(),
+            text: text.into(),
+            snapshot: None,
+            verdict: None,
+            capture: None,
+        }
+    }
+}
+
 /// The segments captured during a section, and what they show.
 #[derive(Clone, Debug)]
 pub struct CaptureStep {
