@@ -595,7 +595,7 @@ impl Run<'_> {
             name: "textbook",
             title: "The textbook's figure: hosts A and C and one Web server".into(),
             proto: Proto::Tcp,
-            port: port,
+            port,
             verdict_text: format!(
                 "Three connections to port {port}, three sockets, three different 4-tuples; two of them share \
                  the remote port 26145 and differ only in the remote IP, and the one connection that would \
