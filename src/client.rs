@@ -370,13 +370,8 @@ pub async fn client_snapshot(
     let attribution = Attribution::Own(own.clone());
     let read =
         tokio::task::spawn_blocking(move || socket_table::read(&query, &attribution)).await??;
-    let pid = std::process::id();
-    let mine = read
-        .sockets
-        .into_iter()
-        .filter(|s| s.holders.iter().any(|h| h.pid == pid))
-        .collect();
-    let snapshot = Snapshot::new(port, proto, mine, read.notes);
+    let read = read.only_ours();
+    let snapshot = Snapshot::new(port, proto, read.sockets, read.notes);
     debug_assert!(
         snapshot
             .rows

@@ -352,13 +352,8 @@ async fn settled(
                 && (s.state == socket_table::SocketState::Listen || s.send_q.unwrap_or(0) == 0)
         });
         // Only our own sockets belong in the demo's tables.
-        let pid = std::process::id();
-        let mine = read
-            .sockets
-            .into_iter()
-            .filter(|s| s.holders.iter().any(|h| h.pid == pid))
-            .collect();
-        let snapshot = Snapshot::new(port, proto, mine, read.notes);
+        let read = read.only_ours();
+        let snapshot = Snapshot::new(port, proto, read.sockets, read.notes);
         if quiet {
             return Ok(snapshot);
         }

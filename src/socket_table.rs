@@ -327,6 +327,17 @@ pub struct TableRead {
     pub notes: Vec<String>,
 }
 
+impl TableRead {
+    /// Keeps only the sockets this process holds (the demo's and the
+    /// clients' own view, without other programs' sockets on the port).
+    pub fn only_ours(mut self) -> TableRead {
+        let pid = std::process::id();
+        self.sockets
+            .retain(|s| s.holders.iter().any(|h| h.pid == pid));
+        self
+    }
+}
+
 /// Errors reading the socket table.
 #[derive(Debug, thiserror::Error)]
 pub enum TableError {

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Running, free_port, sameport};
+use common::{Running, sameport};
 use serde_json::Value;
 
 /// The demos use port 12000: one test at a time.
@@ -82,20 +82,7 @@ fn serve_capture_stops_after_the_count() {
     if !can_capture() {
         return;
     }
-    let port = free_port();
-    let server = Running::spawn(&[
-        "serve",
-        "--port",
-        &port.to_string(),
-        "--format",
-        "json",
-        "--capture",
-        "--capture-count",
-        "6",
-    ]);
-    server
-        .wait_for(Duration::from_secs(10), |l| l.contains("\"listening\""))
-        .expect("listening");
+    let (server, port) = Running::serve_json(&["--capture", "--capture-count", "6"]);
     let out = sameport()
         .args([
             "connect",

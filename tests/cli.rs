@@ -56,7 +56,9 @@ fn serve_and_connect_prove_the_claim_in_json() {
     // may already show three ESTABLISHED sockets, one of them still waiting
     // in the accept queue: no process holds it yet.)
     let holds = server
-        .wait_for(Duration::from_secs(10), |l| json(l)["event"]["accepted"] == 3)
+        .wait_for(Duration::from_secs(10), |l| {
+            json(l)["event"]["accepted"] == 3
+        })
         .expect("a snapshot with 3 accepted sockets");
     let snapshot = json(&holds);
     assert_eq!(snapshot["verdict"]["holds"], true);
@@ -174,11 +176,7 @@ fn inspect_exit_codes_follow_the_verdict() {
 /// A port in use: the error names the PID and program that hold it.
 #[test]
 fn port_in_use_names_the_holder() {
-    let port = free_port();
-    let holder = Running::spawn(&["serve", "--port", &port.to_string(), "--format", "json"]);
-    holder
-        .wait_for(Duration::from_secs(10), |_| true)
-        .expect("listening");
+    let (holder, port) = Running::serve_json(&[]);
     let out = sameport()
         .args(["serve", "--port", &port.to_string()])
         .output()
@@ -273,19 +271,7 @@ fn privileged_ports_are_explained() {
 #[test]
 fn piped_bytes_come_back_exactly() {
     use std::io::Write;
-    let port = free_port();
-    let server = Running::spawn(&[
-        "serve",
-        "--port",
-        &port.to_string(),
-        "--format",
-        "json",
-        "--view",
-        "netstat",
-    ]);
-    server
-        .wait_for(Duration::from_secs(10), |_| true)
-        .expect("listening");
+    let (_server, port) = Running::serve_json(&["--view", "netstat"]);
     let data: Vec<u8> = (0..200_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();

@@ -152,19 +152,7 @@ fn fd_exhaustion_is_survived() {
 /// stays bounded, and other clients are still served.
 #[test]
 fn a_client_that_never_reads_cannot_grow_the_server() {
-    let port = free_port();
-    let server = Running::spawn(&[
-        "serve",
-        "--port",
-        &port.to_string(),
-        "--format",
-        "json",
-        "--view",
-        "netstat",
-    ]);
-    server
-        .wait_for(Duration::from_secs(10), |_| true)
-        .expect("listening");
+    let (server, port) = Running::serve_json(&["--view", "netstat"]);
     let pid = server.child.id();
     let before = rss_kib(pid);
     let target: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
@@ -199,11 +187,7 @@ fn a_client_that_never_reads_cannot_grow_the_server() {
 /// not disturb the server or its other clients.
 #[test]
 fn a_reset_in_the_middle_of_a_stream_is_harmless() {
-    let port = free_port();
-    let server = Running::spawn(&["serve", "--port", &port.to_string(), "--format", "json"]);
-    server
-        .wait_for(Duration::from_secs(10), |_| true)
-        .expect("listening");
+    let (server, port) = Running::serve_json(&[]);
     let target: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut other = TcpStream::connect(target).unwrap();
     for _ in 0..20 {

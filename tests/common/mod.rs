@@ -48,6 +48,20 @@ impl Running {
         Running { child, lines }
     }
 
+    /// `sameport serve --format json` on a free port, plus `extra` flags,
+    /// once its first snapshot (the listening socket) is out.
+    pub fn serve_json(extra: &[&str]) -> (Running, u16) {
+        let port = free_port();
+        let port_text = port.to_string();
+        let mut args = vec!["serve", "--port", &port_text, "--format", "json"];
+        args.extend_from_slice(extra);
+        let server = Running::spawn(&args);
+        server
+            .wait_for(Duration::from_secs(10), |l| l.contains("\"listening\""))
+            .expect("the server started");
+        (server, port)
+    }
+
     /// Waits for a stdout line that satisfies `want`, for at most `timeout`.
     pub fn wait_for(&self, timeout: Duration, want: impl Fn(&str) -> bool) -> Option<String> {
         let deadline = Instant::now() + timeout;
