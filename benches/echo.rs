@@ -14,18 +14,22 @@
 //!
 //! 1. **Round trips** (`rtt`): 100 clients each send 16 bytes and read the
 //!    echo back, 1,000 times, one message outstanding per client. Round trips
-//!    per second and the p50/p99 latency of one round trip: what a small pool
-//!    of async threads costs against a thread per client.
+//!    per second, the p50/p99 latency of one round trip, and the server's CPU
+//!    time per round trip: what a small pool of async threads costs against a
+//!    thread per client.
 //! 2. **Hung clients** (`hung`): 2,000, then 10,000 clients connect at the same
 //!    moment, each sends one message and waits 5 s for the echo. A client that
-//!    never gets it is *hung*. A listen queue of 5 overflows at once: the
-//!    kernel drops the SYNs (or the handshake's last ACK) of everyone who does
-//!    not fit, and those clients wait for retransmissions. sameport asks for a
-//!    queue of 4,096 and accepts without pausing.
+//!    never gets it is *hung*. A listen queue of 5 overflows at once. Most hung
+//!    clients believe they are connected: the kernel answered their SYN (with
+//!    a SYN cookie once the queue was full), then dropped the handshake's last
+//!    ACK because no room was left for the connection in the accept queue.
+//!    The connection exists on the client's side only; its message is
+//!    retransmitted with a growing back-off and nobody answers. sameport asks
+//!    for a queue of 4,096 and accepts without pausing.
 //! 3. **Memory per idle connection** (`rss`): the server's resident memory
-//!    (VmRSS) before and after 19,000 connections that send nothing, divided by
-//!    the connections it accepted. An idle connection should cost a parked
-//!    task, not a thread and its stack.
+//!    (VmRSS) before and after 19,000 connections that sit idle after one
+//!    echo, divided by the connections it accepted. An idle connection should
+//!    cost a parked task, not a thread and its stack.
 //! 4. **Tables while filling** (`fill`): the time from the first connect until
 //!    the server has accepted 19,000 connections, when `serve` prints the socket
 //!    table after every accept (coalesced; stdout to /dev/null) against
@@ -67,6 +71,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const ECHO_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest one round-trip run may take.
 const ROUND_TRIP_LIMIT: Duration = Duration::from_secs(60);
+/// How long clients may take to join one by one (parts 1 and 3).
+const JOIN_LIMIT: Duration = Duration::from_secs(60);
 /// How long a connection may take to open while filling (SYN retransmissions
 /// at 1, 3, 7 and 15 s fit in it).
 const FILL_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -125,6 +131,11 @@ struct RoundTrips {
     p99: Duration,
     /// Clients that did not finish all their round trips.
     failed: usize,
+    /// Round trips completed.
+    completed: usize,
+    /// The server's CPU time (user + system) per round trip: what echoing
+    /// costs the server, whatever share of the two cores it was given.
+    server_cpu: Duration,
 }
 
 fn round_trip_part(runtime: &Runtime, args: &Args) -> Option<[RoundTrips; 2]> {
@@ -144,39 +155,53 @@ fn round_trip_part(runtime: &Runtime, args: &Args) -> Option<[RoundTrips; 2]> {
     let mut runs: [Vec<RoundTrips>; 2] = Default::default();
     for _ in 0..args.rounds {
         for (server, samples) in servers.iter().zip(runs.iter_mut()) {
-            samples.push(runtime.block_on(round_trips(server.addr(), args.clients, args.trips)));
+            samples.push(timed_round_trips(runtime, server, args));
         }
     }
     drop(servers);
     let [sameport, textbook] = runs.map(|samples| median_run(&samples));
     println!(
-        "   {:<28} {:>14} {:>10} {:>10} {:>15}",
-        "server", "round trips/s", "p50", "p99", "failed clients"
+        "   {:<28} {:>14} {:>10} {:>10} {:>18} {:>15}",
+        "server", "round trips/s", "p50", "p99", "server CPU per rt", "failed clients"
     );
     for (kind, run) in [(Kind::Quiet, sameport), (Kind::Textbook, textbook)] {
         println!(
-            "   {:<28} {:>14} {:>10} {:>10} {:>15}",
+            "   {:<28} {:>14} {:>10} {:>10} {:>18} {:>15}",
             kind.name(),
             thousands(run.per_second as usize),
             ms(run.p50),
             ms(run.p99),
+            us(run.server_cpu),
             run.failed
         );
     }
     println!(
-        "   {:<28} {:>14} {:>10} {:>10}\n",
+        "   {:<28} {:>14} {:>10} {:>10} {:>18}\n",
         "ratio sameport / textbook",
         ratio(sameport.per_second, textbook.per_second),
         ratio(sameport.p50.as_secs_f64(), textbook.p50.as_secs_f64()),
         ratio(sameport.p99.as_secs_f64(), textbook.p99.as_secs_f64()),
+        ratio(
+            sameport.server_cpu.as_secs_f64(),
+            textbook.server_cpu.as_secs_f64()
+        ),
     );
     Some([sameport, textbook])
 }
 
-/// `clients` clients connect, then all at once each does `trips` round trips.
-/// The clock runs from the first message to the last echo.
+/// One round-trip run against `server`, with the CPU time the server spent.
+fn timed_round_trips(runtime: &Runtime, server: &Server, args: &Args) -> RoundTrips {
+    let cpu_before = server.cpu_time();
+    let mut run = runtime.block_on(round_trips(server.addr(), args.clients, args.trips));
+    let cpu = server.cpu_time().saturating_sub(cpu_before);
+    run.server_cpu = cpu / run.completed.max(1) as u32;
+    run
+}
+
+/// `clients` clients join one by one, then all at once each does `trips`
+/// round trips. The clock runs from the first message to the last echo.
 async fn round_trips(server: SocketAddr, clients: usize, trips: usize) -> RoundTrips {
-    let (streams, mut failed) = connect_all(server, clients, CONNECT_TIMEOUT).await;
+    let (streams, mut failed) = join_one_by_one(server, clients, JOIN_LIMIT).await;
     let deadline = tokio::time::Instant::now() + ROUND_TRIP_LIMIT;
     let start = Instant::now();
     let mut load = JoinSet::new();
@@ -196,6 +221,8 @@ async fn round_trips(server: SocketAddr, clients: usize, trips: usize) -> RoundT
         p50: percentile(&latencies, 50),
         p99: percentile(&latencies, 99),
         failed,
+        completed: latencies.len(),
+        server_cpu: Duration::ZERO,
     }
 }
 
@@ -224,6 +251,24 @@ async fn echo_loop(
     (latencies, true)
 }
 
+/// Connects `n` clients one after another, each confirmed by one echo before
+/// the next connects, for at most `limit`. The listen queue never holds more
+/// than one connection, so parts 1 and 3 measure echoing and memory, not the
+/// overflow of part 2: a connection whose handshake the kernel dropped would
+/// otherwise sit unaccepted while the client believes it is connected.
+/// Returns the clients the server answered and how many it did not.
+async fn join_one_by_one(server: SocketAddr, n: usize, limit: Duration) -> (Vec<TcpStream>, usize) {
+    let deadline = Instant::now() + limit;
+    let mut served = Vec::with_capacity(n);
+    for i in (0..n).take_while(|_| Instant::now() < deadline) {
+        if let (Fate::Echoed, Some(stream)) = one_message(source(i), server).await {
+            served.push(stream);
+        }
+    }
+    let failed = n - served.len();
+    (served, failed)
+}
+
 /// The `p`th percentile of sorted samples (nearest rank).
 fn percentile(sorted: &[Duration], p: usize) -> Duration {
     let rank = (sorted.len() * p).div_ceil(100).max(1);
@@ -237,6 +282,8 @@ fn median_run(runs: &[RoundTrips]) -> RoundTrips {
         p50: Duration::from_secs_f64(median_by(runs, |r| r.p50.as_secs_f64())),
         p99: Duration::from_secs_f64(median_by(runs, |r| r.p99.as_secs_f64())),
         failed: runs.iter().map(|r| r.failed).max().unwrap_or(0),
+        completed: runs.iter().map(|r| r.completed).min().unwrap_or(0),
+        server_cpu: Duration::from_secs_f64(median_by(runs, |r| r.server_cpu.as_secs_f64())),
     }
 }
 
@@ -381,7 +428,7 @@ impl Memory {
 fn memory_part(runtime: &Runtime, args: &Args) -> Option<(Memory, Result<Memory, String>)> {
     let n = args.connections;
     println!(
-        "3. Resident memory per idle connection: {} connections opened at once, sending nothing",
+        "3. Resident memory per idle connection: {} clients join one by one (one echo each), then sit idle",
         thousands(n)
     );
     let sameport = match memory(runtime, Kind::Quiet, n) {
@@ -421,13 +468,15 @@ fn memory_part(runtime: &Runtime, args: &Args) -> Option<(Memory, Result<Memory,
     Some((sameport, textbook))
 }
 
-/// Starts a server, reads its RSS, opens `n` idle connections, waits until
-/// it has accepted them (or stops making progress) and reads its RSS again.
+/// Starts a server, reads its RSS, has `n` clients join (bounded by
+/// [`JOIN_LIMIT`]), waits until the kernel shows them established and the
+/// server holds their fds, and reads its RSS again.
 fn memory(runtime: &Runtime, kind: Kind, n: usize) -> Result<Memory, String> {
     let server = Server::start(kind)?;
     let base_fds = server.quiet_fd_count();
     let rss_before = server.rss()?;
-    let (clients, _) = runtime.block_on(connect_all(server.addr(), n, FILL_CONNECT_TIMEOUT));
+    let (clients, _) = runtime.block_on(join_one_by_one(server.addr(), n, JOIN_LIMIT));
+    server.wait_established(clients.len());
     let accepted = server.wait_accepted(base_fds, clients.len());
     let established = server.established();
     let rss_after = server.settled_rss()?;
@@ -596,16 +645,13 @@ impl Kind {
         let port = port.to_string();
         let sameport = env!("CARGO_BIN_EXE_sameport");
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/textbook_server.py");
-        let mut command = match self {
-            Kind::Quiet => Command::new(sameport),
-            Kind::Tables => Command::new(sameport),
-            Kind::Textbook => Command::new("python3"),
+        let (program, args) = match self {
+            Kind::Quiet => (sameport, vec!["serve", "--port", &port, "--quiet"]),
+            Kind::Tables => (sameport, vec!["serve", "--port", &port]),
+            Kind::Textbook => ("python3", vec![script, &port]),
         };
-        match self {
-            Kind::Quiet => command.args(["serve", "--port", &port, "--quiet"]),
-            Kind::Tables => command.args(["serve", "--port", &port]),
-            Kind::Textbook => command.args([script, &port]),
-        };
+        let mut command = Command::new(program);
+        command.args(args);
         command
     }
 }
@@ -687,6 +733,33 @@ impl Server {
                 return best;
             }
             sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// CPU time (user + system) the server has used so far, from
+    /// /proc/PID/stat, all threads included.
+    fn cpu_time(&self) -> Duration {
+        let stat = fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        // The fields after the command name (which may hold spaces) in
+        // parentheses; utime and stime are the 12th and 13th of them.
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let ticks: u64 = after_name
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|t| t.parse::<u64>().ok())
+            .sum();
+        // SAFETY: sysconf only reads a configuration value.
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        Duration::from_secs_f64(ticks as f64 / per_second)
+    }
+
+    /// Waits until `ss` shows `n` established server-side sockets on the
+    /// port, for at most [`ACCEPT_LIMIT`].
+    fn wait_established(&self, n: usize) {
+        let deadline = Instant::now() + ACCEPT_LIMIT;
+        while self.established() < n && Instant::now() < deadline {
+            sleep(Duration::from_millis(200));
         }
     }
 
@@ -836,6 +909,12 @@ impl Figures {
                 verdict(s.per_second >= 4.0 * t.per_second)
             );
             println!(
+                "  server CPU per round trip: sameport {}, textbook {}: {} as much",
+                us(s.server_cpu),
+                us(t.server_cpu),
+                ratio(s.server_cpu.as_secs_f64(), t.server_cpu.as_secs_f64())
+            );
+            println!(
                 "  latency p50 / p99: sameport {} / {} (target p99 < 2 ms: {}); textbook {} / {}",
                 ms(s.p50),
                 ms(s.p99),
@@ -865,11 +944,12 @@ impl Figures {
             );
             match t {
                 Ok(t) => println!(
-                    "  RSS per idle connection, textbook: {} over the {} of {} it accepted in \
-                     bounded time: {} sameport's",
+                    "  RSS per idle connection, textbook: {} with {} of {} accepted within {} s: \
+                     {} sameport's",
                     kib(t.per_connection()),
                     thousands(t.accepted),
                     thousands(args.connections),
+                    JOIN_LIMIT.as_secs(),
                     ratio(t.per_connection(), s.per_connection())
                 ),
                 Err(e) => println!("  RSS per idle connection, textbook: not measured ({e})"),
@@ -923,6 +1003,10 @@ fn ratio(a: f64, b: f64) -> String {
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.1} us", d.as_secs_f64() * 1e6)
 }
 
 fn secs(d: Duration) -> String {
