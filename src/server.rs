@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
 
@@ -356,6 +356,11 @@ impl Connection {
 /// waits for readability with no buffer, so thousands of idle connections
 /// cost almost nothing. While the write of one chunk is blocked (the client
 /// is not reading), nothing more is read.
+///
+/// A read that fills less than the buffer has drained the socket: tokio then
+/// forgets the socket's readiness itself, so the next wait goes straight to
+/// the kernel's event queue instead of trying a `read` that would only say
+/// "nothing yet" (one system call saved per message).
 pub async fn echo(
     stream: &mut TcpStream,
     idle_timeout: Option<Duration>,
@@ -363,31 +368,41 @@ pub async fn echo(
 ) -> io::Result<()> {
     loop {
         wait_readable(stream, idle_timeout).await?;
-        let mut buf = Vec::with_capacity(ECHO_CHUNK);
+        let mut buf = vec![0u8; ECHO_CHUNK];
         loop {
-            buf.clear();
-            match stream.try_read_buf(&mut buf) {
-                Ok(0) => return Ok(()),
-                Ok(n) => {
-                    stream.write_all(&buf).await?;
-                    counter.fetch_add(n as u64, Ordering::Relaxed);
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => return Err(e),
+            // Readiness can be reported without data (a spurious wake-up),
+            // so this read is under the idle limit too.
+            let n = within(idle_timeout, stream.read(&mut buf)).await?;
+            if n == 0 {
+                return Ok(()); // EOF: the client closed its sending side
+            }
+            stream.write_all(&buf[..n]).await?;
+            counter.fetch_add(n as u64, Ordering::Relaxed);
+            if n < buf.len() {
+                break; // drained: wait again without a buffer
             }
         }
     }
 }
 
 async fn wait_readable(stream: &TcpStream, idle_timeout: Option<Duration>) -> io::Result<()> {
-    match idle_timeout {
-        None => stream.readable().await,
-        Some(limit) => match tokio::time::timeout(limit, stream.readable()).await {
-            Ok(result) => result,
-            Err(_) => Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!("idle for {}s", limit.as_secs()),
-            )),
-        },
+    within(idle_timeout, stream.readable()).await
+}
+
+/// Runs an I/O step, failing with TimedOut ("idle") if a limit is set and
+/// the step takes longer.
+async fn within<T>(
+    limit: Option<Duration>,
+    step: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    let Some(limit) = limit else {
+        return step.await;
+    };
+    match tokio::time::timeout(limit, step).await {
+        Ok(result) => result,
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("idle for {:.1}s", limit.as_secs_f64()),
+        )),
     }
 }
