@@ -130,3 +130,91 @@ fn event_json(activity: &Activity, printed_up_to: u64, labels: &Labels) -> serde
         "peer": activity.last_peer.map(|p| labels.addr(p)),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labels::Labels;
+    use crate::socket_table::{Attribution, TableError, TableRead};
+    use crate::testing::{accepted, listener};
+    use crate::view::{Format, ViewKind};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// A socket table that takes 50 ms per read and counts its reads, and
+    /// whose reads never overlap (the reporter must not start a second one
+    /// while the first runs).
+    #[derive(Default)]
+    struct SlowTable {
+        reads: AtomicUsize,
+        in_flight: AtomicUsize,
+        overlapped: AtomicUsize,
+    }
+
+    impl SocketTable for SlowTable {
+        fn read(
+            &self,
+            _query: &Query,
+            _attribution: &Attribution,
+        ) -> Result<TableRead, TableError> {
+            if self.in_flight.fetch_add(1, Ordering::SeqCst) > 0 {
+                self.overlapped.fetch_add(1, Ordering::SeqCst);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            Ok(TableRead {
+                sockets: vec![
+                    listener("0.0.0.0:12000"),
+                    accepted("127.0.0.1:12000", "127.0.0.2:50426"),
+                ],
+                notes: vec![],
+            })
+        }
+    }
+
+    /// 200 accepts in a burst cost a handful of table reads, never two at once,
+    /// and the last table covers the last accept.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_of_accepts_is_coalesced() {
+        let table = Arc::new(SlowTable::default());
+        let reporter = Reporter {
+            table: table.clone(),
+            query: Query {
+                proto: Proto::Tcp,
+                port: 12000,
+                side: crate::socket_table::PortSide::Local,
+            },
+            attribution: Attribution::None,
+            output: Arc::new(Output::new(
+                Format::Json,
+                ViewKind::Netstat,
+                50,
+                Labels::plain(),
+            )),
+            udp_clients: None,
+        };
+        let (tx, rx) = watch::channel(Activity::default());
+        let follower = tokio::spawn(reporter.follow(rx));
+        for accepted in 1..=200u64 {
+            tx.send_replace(Activity {
+                accepted,
+                last_peer: None,
+            });
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        drop(tx);
+        let last = follower.await.unwrap();
+        let reads = table.reads.load(Ordering::SeqCst);
+        assert!(last.is_some());
+        assert!(
+            (2..=10).contains(&reads),
+            "{reads} table reads for 200 accepts"
+        );
+        assert_eq!(
+            table.overlapped.load(Ordering::SeqCst),
+            0,
+            "two reads at once"
+        );
+    }
+}
