@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::client::{self, ConnectOptions};
 use crate::demo::{self, DemoOptions, Experiment};
@@ -52,6 +52,23 @@ enum Command {
     ScaleClients(ScaleClientsArgs),
 }
 
+/// A count that must be at least 1.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(_) => Err("must be at least 1".into()),
+        Err(_) => Err(format!("'{text}' is not a whole number")),
+    }
+}
+
+/// `--hold`: seconds, 0 to 86400 (a day), fractions allowed.
+fn hold_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if (0.0..=86_400.0).contains(&secs) => Ok(Duration::from_secs_f64(secs)),
+        _ => Err("expected a number of seconds from 0 to 86400".into()),
+    }
+}
+
 /// The port flag: 1-65535 (port 0 would mean "any port", which proves nothing).
 fn port_arg() -> clap::builder::RangedI64ValueParser<u16> {
     clap::value_parser!(u16).range(1..)
@@ -82,7 +99,7 @@ struct OutputArgs {
     #[arg(long, value_enum, default_value_t = ViewKind::Both)]
     view: ViewKind,
     /// Summarise tables longer than this (JSON always has every row).
-    #[arg(long, default_value_t = 50, value_name = "N")]
+    #[arg(long, default_value_t = 50, value_name = "N", value_parser = at_least_one)]
     max_rows: usize,
     /// Replace every non-loopback IP address with a placeholder (host-A, host-B ...).
     #[arg(long)]
@@ -137,7 +154,7 @@ struct DemoArgs {
     #[arg(long, value_enum, default_value_t = ViewKind::Netstat)]
     view: ViewKind,
     /// Summarise tables longer than this.
-    #[arg(long, default_value_t = 50, value_name = "N")]
+    #[arg(long, default_value_t = 50, value_name = "N", value_parser = at_least_one)]
     max_rows: usize,
     /// Replace every non-loopback IP address with a placeholder (host-A, host-B ...).
     #[arg(long)]
@@ -180,7 +197,7 @@ struct ServeArgs {
 #[derive(Debug, Args)]
 struct ConnectArgs {
     /// The server, as HOST or HOST:PORT (e.g. 127.0.0.1:12000).
-    #[arg(value_name = "HOST[:PORT]")]
+    #[arg(value_name = "HOST[:PORT]", value_parser = client::check_target)]
     target: Option<String>,
     /// The server's port, when TARGET does not give one.
     #[arg(long, short, default_value_t = 12000, value_parser = port_arg())]
@@ -189,7 +206,7 @@ struct ConnectArgs {
     #[arg(long, value_enum, default_value_t = ProtoArg::Tcp)]
     proto: ProtoArg,
     /// How many clients to open.
-    #[arg(long, short = 'n', default_value_t = 1, value_name = "N")]
+    #[arg(long, short = 'n', default_value_t = 1, value_name = "N", value_parser = at_least_one)]
     count: usize,
     /// Source addresses for the clients, used in turn (e.g. 127.0.0.2,127.0.0.3).
     #[arg(long, value_delimiter = ',', value_name = "IP,...")]
@@ -200,9 +217,9 @@ struct ConnectArgs {
     /// The message each client sends [default: interactive when stdin is a terminal].
     #[arg(long, short, value_name = "TEXT")]
     message: Option<String>,
-    /// Keep the connections open this many seconds after the echo.
-    #[arg(long, value_name = "SECS")]
-    hold: Option<f64>,
+    /// Keep the connections open this many seconds after the echo (0 to 86400).
+    #[arg(long, value_name = "SECS", allow_hyphen_values = true, value_parser = hold_seconds)]
+    hold: Option<Duration>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -210,7 +227,7 @@ struct ConnectArgs {
 #[derive(Debug, Args)]
 struct ScaleArgs {
     /// How many connections to open and hold.
-    #[arg(long, short = 'n', default_value_t = 70_000, value_name = "N")]
+    #[arg(long, short = 'n', default_value_t = 70_000, value_name = "N", value_parser = at_least_one)]
     connections: usize,
     /// The server's port.
     #[arg(long, short, default_value_t = 12000, value_parser = port_arg())]
@@ -359,13 +376,7 @@ async fn connect(args: ConnectArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(exit::USAGE));
     };
-    let hold = match args.hold {
-        Some(secs) if (0.0..=86_400.0).contains(&secs) => Some(Duration::from_secs_f64(secs)),
-        Some(secs) => {
-            anyhow::bail!("--hold {secs}: expected a number of seconds between 0 and 86400")
-        }
-        None => None,
-    };
+    let hold = args.hold;
     let prefer_v4 = args.from.first().is_none_or(IpAddr::is_ipv4);
     let options = ConnectOptions {
         target: client::resolve(&target, args.port, prefer_v4).await?,
@@ -399,7 +410,15 @@ fn usage_error(e: clap::Error) -> ExitCode {
     let rendered = e.render().to_string();
     let first = rendered.lines().next().unwrap_or("invalid command line");
     let first = first.strip_prefix("error: ").unwrap_or(first);
-    eprintln!("sameport: {first} (see sameport --help)");
+    // Point at the help of the subcommand the user was typing.
+    let subcommand = std::env::args()
+        .nth(1)
+        .filter(|name| Cli::command().find_subcommand(name).is_some());
+    let help = match subcommand {
+        Some(name) => format!("sameport {name} --help"),
+        None => "sameport --help".to_string(),
+    };
+    eprintln!("sameport: {first} (see {help})");
     ExitCode::from(exit::USAGE)
 }
 

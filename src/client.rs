@@ -59,6 +59,21 @@ pub enum Conn {
     Udp(UdpSocket),
 }
 
+/// Checks the form of `HOST[:PORT]` on the command line (a bad port is a
+/// usage error); resolving the host comes later.
+pub fn check_target(target: &str) -> Result<String, String> {
+    if target.parse::<SocketAddr>().is_ok() {
+        return Ok(target.to_string());
+    }
+    if let Some((host, port)) = target.rsplit_once(':')
+        && !host.contains(':')
+        && !port.parse::<u16>().is_ok_and(|p| p != 0)
+    {
+        return Err(format!("invalid port '{port}': expected 1-65535"));
+    }
+    Ok(target.to_string())
+}
+
 /// Resolves `HOST[:PORT]` (`default_port` when none is given).
 pub async fn resolve(
     target: &str,
@@ -108,10 +123,13 @@ pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<
             output.labels.addr(options.target)
         );
     }
-    if !print_client_view(&options, &own, &output).await? {
+    let interactive = options.count == 1 && options.message.is_none();
+    // Piped stdin: stdout carries the echo alone, byte for byte, so the
+    // client's table goes to stderr.
+    let piped = interactive && !std::io::stdin().is_terminal();
+    if !print_client_view(&options, &own, &output, piped).await? {
         return Ok(ExitCode::SUCCESS);
     }
-    let interactive = options.count == 1 && options.message.is_none();
     match (&options.message, interactive) {
         (Some(message), _) => exchange_all(&clients, message, &output).await?,
         (None, true) if std::io::stdin().is_terminal() => interact(&clients[0]).await?,
@@ -316,9 +334,14 @@ fn connect_error(
         std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::AddrInUse
             if source.is_some_and(|s| s.port() != 0) =>
         {
+            // A wildcard source IP is only settled at connect(): name the port.
+            let from = match source {
+                Some(s) if s.ip().is_unspecified() => format!("source port {}", s.port()),
+                Some(s) => s.to_string(),
+                None => String::new(),
+            };
             anyhow!(
-                "cannot connect from {} to {target}: that 4-tuple is already in use, and a 4-tuple can exist only once ({e})",
-                source.map(|s| s.to_string()).unwrap_or_default()
+                "cannot connect from {from} to {target}: that 4-tuple is already in use, and a 4-tuple can exist only once ({e})"
             )
         }
         _ => anyhow!("cannot connect to {target}: {e}"),
@@ -331,6 +354,7 @@ async fn print_client_view(
     options: &ConnectOptions,
     own: &OwnSockets,
     output: &Output,
+    to_stderr: bool,
 ) -> anyhow::Result<bool> {
     let snapshot = client_snapshot(options.proto, options.target.port(), own).await?;
     let text = match output.format {
@@ -353,6 +377,10 @@ async fn print_client_view(
             view::mirror_line(&snapshot)
         ),
     };
+    if to_stderr {
+        eprint!("{text}");
+        return Ok(true);
+    }
     Ok(output::print(&text)?)
 }
 

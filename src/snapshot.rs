@@ -7,6 +7,7 @@
 //! |------------|--------------------------------------------------------|
 //! | `listener` | TCP, state LISTEN, local port P                        |
 //! | `accepted` | TCP, ESTABLISHED, local port P: one per client         |
+//! | `queued`   | the same, but no program has called `accept()` for it yet: the handshake is done and the connection waits in the listener's accept queue (on Linux such a socket has no inode yet) |
 //! | `server`   | UDP, local port P, no remote end: the one UDP socket   |
 //! | `client`   | ESTABLISHED (or connected UDP), remote port P: the client's own socket, the mirror image of an accepted one |
 //! | `other`    | anything else on the port (TIME_WAIT, CLOSE_WAIT, ...) |
@@ -27,6 +28,7 @@ pub enum Role {
     Listener,
     Server,
     Accepted,
+    Queued,
     Client,
     Other,
 }
@@ -37,6 +39,7 @@ impl Role {
             Role::Listener => "listener",
             Role::Server => "server",
             Role::Accepted => "accepted",
+            Role::Queued => "queued",
             Role::Client => "client",
             Role::Other => "other",
         }
@@ -78,10 +81,11 @@ impl Snapshot {
         // then accepted sockets ... (The stable sort is linear here: each
         // role's rows are already in runs.)
         sort_sockets(&mut sockets);
+        let inodes_known = sockets.iter().any(|s| s.inode.is_some());
         let mut rows: Vec<Row> = sockets
             .into_iter()
             .map(|socket| Row {
-                role: role_of(port, &socket),
+                role: queued_or(role_of(port, &socket), &socket, inodes_known),
                 socket,
             })
             .collect();
@@ -104,6 +108,17 @@ impl Snapshot {
     /// The rows with this role.
     pub fn with_role(&self, role: Role) -> impl Iterator<Item = &Row> {
         self.rows.iter().filter(move |row| row.role == role)
+    }
+}
+
+/// An "accepted" socket without an inode, where the OS reports inodes, has
+/// not been accepted by any program yet: the kernel creates the socket's file
+/// (and its inode) only when `accept()` hands it out.
+fn queued_or(role: Role, socket: &KernelSocket, inodes_known: bool) -> Role {
+    if role == Role::Accepted && inodes_known && socket.inode.is_none() {
+        Role::Queued
+    } else {
+        role
     }
 }
 
@@ -145,6 +160,37 @@ mod tests {
         assert_eq!(role_of(12000, &time_wait), Role::Other);
         // A listener on another port is not this port's listener.
         assert_eq!(role_of(12000, &listener("0.0.0.0:8080")), Role::Other);
+    }
+
+    #[test]
+    fn a_connection_nobody_accepted_yet_is_queued() {
+        let mut waiting = accepted("127.0.0.1:12000", "127.0.0.3:50427");
+        waiting.inode = None;
+        waiting.holders.clear();
+        let snapshot = Snapshot::new(
+            12000,
+            Proto::Tcp,
+            vec![
+                listener("0.0.0.0:12000"),
+                accepted("127.0.0.1:12000", "127.0.0.2:50426"),
+                waiting.clone(),
+            ],
+            vec![],
+        );
+        let roles: Vec<Role> = snapshot.rows.iter().map(|r| r.role).collect();
+        assert_eq!(roles, [Role::Listener, Role::Accepted, Role::Queued]);
+        let verdict = crate::verdict::judge(&snapshot);
+        assert_eq!((verdict.accepted, verdict.queued), (1, 1));
+        assert!(
+            verdict
+                .explanation(&|a| a.to_string())
+                .contains("waits in the accept queue")
+        );
+        // Where the OS reports no inodes at all, nothing can be told apart.
+        let mut no_inodes = vec![listener("0.0.0.0:12000"), waiting];
+        no_inodes[0].inode = None;
+        let snapshot = Snapshot::new(12000, Proto::Tcp, no_inodes, vec![]);
+        assert_eq!(snapshot.rows[1].role, Role::Accepted);
     }
 
     #[test]

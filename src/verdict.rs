@@ -89,6 +89,9 @@ pub struct Verdict {
     pub remotes: Vec<SocketAddr>,
     /// UDP: how many server sockets serve them; TCP: how many listening sockets.
     pub servers: usize,
+    /// TCP: connections whose handshake is done but that no program has
+    /// accepted yet (they wait in the listener's queue; not counted above).
+    pub queued: usize,
     /// TCP: whether some remote end repeats and only the local address
     /// (a server with several IPs) tells those sockets apart.
     pub local_ip_disambiguates: bool,
@@ -163,6 +166,7 @@ fn judge_tcp(snapshot: &Snapshot) -> Verdict {
             .map(|&(_, remote)| remote)
             .collect(),
         servers: listeners,
+        queued: snapshot.with_role(Role::Queued).count(),
         problems,
         missing,
     }
@@ -216,6 +220,7 @@ fn judge_udp(snapshot: &Snapshot) -> Verdict {
         distinct_remotes: remotes.len(),
         remotes: remotes.into_iter().take(LISTED_REMOTES).collect(),
         servers,
+        queued: 0,
         local_ip_disambiguates: false,
         problems,
         missing,
@@ -252,10 +257,19 @@ impl Verdict {
     /// The verdict in plain words. `addr` formats an address, so the same text
     /// can be redacted or labelled for reproducible output.
     pub fn explanation(&self, addr: &dyn Fn(SocketAddr) -> String) -> String {
-        match self.outcome {
+        let text = match self.outcome {
             Outcome::Holds => self.explain_holds(addr),
             Outcome::Fails => self.explain_fails(addr),
             Outcome::NotEnoughEvidence => self.explain_missing(),
+        };
+        match self.queued {
+            0 => text,
+            1 => format!(
+                "{text} (1 more connection waits in the accept queue: its handshake is done, but no accept() has taken it yet.)"
+            ),
+            n => format!(
+                "{text} ({n} more connections wait in the accept queue: their handshake is done, but no accept() has taken them yet.)"
+            ),
         }
     }
 
@@ -339,9 +353,13 @@ impl Verdict {
                     Proto::Tcp => format!("{n} accepted socket{} on port {}", plural(n), self.port),
                     Proto::Udp => format!("{n} client{} of UDP port {}", plural(n), self.port),
                 };
-                format!(
-                    "Not enough evidence yet: {seen}; at least 2 clients must be connected to show that they share it."
-                )
+                let needed = match self.proto {
+                    Proto::Tcp => "at least 2 clients must be connected to show that they share it",
+                    Proto::Udp => {
+                        "at least 2 clients must send to it to show that one socket serves them all"
+                    }
+                };
+                format!("Not enough evidence yet: {seen}; {needed}.")
             }
         }
     }

@@ -210,7 +210,7 @@ fn bad_input_gets_one_clear_line() {
             1,
             "cannot resolve host 'no-such-host.invalid'",
         ),
-        (&["connect", "127.0.0.1:99999"], 1, "invalid port '99999'"),
+        (&["connect", "127.0.0.1:99999"], 2, "invalid port '99999'"),
         (&["connect", "127.0.0.1:1", "--message", "x"], 1, "refused"),
         (
             &[
@@ -226,9 +226,16 @@ fn bad_input_gets_one_clear_line() {
         ),
         (
             &["connect", "127.0.0.1:12000", "--count", "0"],
-            1,
-            "--count must be at least 1",
+            2,
+            "must be at least 1",
         ),
+        (
+            &["connect", "127.0.0.1:12000", "--hold", "-5"],
+            2,
+            "seconds from 0 to 86400",
+        ),
+        (&["scale", "--connections", "0"], 2, "must be at least 1"),
+        (&["inspect", "--max-rows", "0"], 2, "must be at least 1"),
         (&["connect"], 2, "connect needs a server address"),
         (&["frobnicate"], 2, "frobnicate"),
     ];
@@ -291,8 +298,12 @@ fn piped_bytes_come_back_exactly() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // The first line is the JSON client view; the echo follows it.
-    let newline = out.stdout.iter().position(|&b| b == b'\n').unwrap();
-    json(std::str::from_utf8(&out.stdout[..newline]).unwrap());
-    assert!(out.stdout[newline + 1..] == data[..], "echo differs");
+    // stdout is the echo alone: the client's table went to stderr.
+    assert!(
+        out.stdout == data,
+        "echo differs ({} bytes back, {} sent)",
+        out.stdout.len(),
+        data.len()
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"sockets\""));
 }

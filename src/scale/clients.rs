@@ -58,7 +58,11 @@ pub async fn clients(
         let Some(done) = pending.join_next().await else {
             break;
         };
-        held.push(done??);
+        let stream = done??;
+        // An abortive close at the end (RST, not FIN): tens of thousands of
+        // connections would otherwise sit in TIME_WAIT for a minute.
+        stream.set_zero_linger()?;
+        held.push(stream);
         if last_report.elapsed() >= Duration::from_millis(100) || held.len() == count {
             stdout
                 .write_all(format!("connected {}\n", held.len()).as_bytes())

@@ -90,6 +90,10 @@ enum Report {
 /// Runs the experiment.
 pub async fn scale(options: ScaleOptions, output: Output) -> anyhow::Result<ExitCode> {
     let plan = Plan::new(&options)?;
+    let listener = bind::tcp_listener_with_backlog(
+        SocketAddr::new(Ipv4Addr::LOCALHOST.into(), options.port),
+        BACKLOG,
+    )?;
     eprintln!(
         "sameport: {} connections on port {}: {} worker processes accepting from one listening socket, \
          {} client processes from {} source addresses (open-file limit {} per process)",
@@ -100,10 +104,6 @@ pub async fn scale(options: ScaleOptions, output: Output) -> anyhow::Result<Exit
         plan.sources.len(),
         plan.fd_limit
     );
-    let listener = bind::tcp_listener_with_backlog(
-        SocketAddr::new(Ipv4Addr::LOCALHOST.into(), options.port),
-        BACKLOG,
-    )?;
     let (reports_tx, mut reports) = mpsc::unbounded_channel();
     let mut fleet = Fleet {
         children: Vec::new(),

@@ -20,7 +20,7 @@ pub mod report;
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::socket_table::{SocketState, addr_key};
+use crate::socket_table::{Proto, SocketState, addr_key};
 
 use comfy_table::{Cell, Color, Table};
 
@@ -99,7 +99,12 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
     if matches!(options.view, ViewKind::Netstat | ViewKind::Both) {
         let mut table = netstat::table(&shown, cut, options.color, labels);
         markdown_style(&mut table, options.markdown);
-        push_table(&mut out, "netstat -tanp view (one row per socket)", &table);
+        // netstat's own flags: -t for TCP, -u for UDP.
+        let title = match snapshot.proto {
+            Proto::Tcp => "netstat -tanp view (one row per socket)",
+            Proto::Udp => "netstat -uanp view (one row per socket)",
+        };
+        push_table(&mut out, title, &table);
     }
     if matches!(options.view, ViewKind::Lsof | ViewKind::Both) {
         let mut table = lsof::table(&shown, cut, options.color, labels);
@@ -132,11 +137,17 @@ pub fn mirror_line(snapshot: &Snapshot) -> String {
     } else {
         String::new()
     };
+    let n = clients.len();
+    let mirror = match snapshot.proto {
+        Proto::Tcp => "the mirror image of the server's accepted sockets",
+        Proto::Udp => "all sending to the server's one socket",
+    };
     format!(
-        "{} client sockets, {} distinct local ends (ports {}{more}), every one with remote port {}: \
-         the mirror image of the server's accepted sockets.\n",
-        clients.len(),
+        "{n} client socket{}, {} distinct local end{} (port{} {}{more}), every one with remote port {}: {mirror}.\n",
+        plural(n),
         local_ends.len(),
+        plural(local_ends.len()),
+        plural(n),
         ports.join(", "),
         snapshot.port
     )
@@ -239,6 +250,10 @@ fn summary(snapshot: &Snapshot) -> String {
         remote_ips.len(),
         remote_ends.len(),
     )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// A table with netstat's look: no borders, columns padded.
