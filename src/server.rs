@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
 
@@ -354,13 +354,11 @@ impl Connection {
 ///
 /// The buffer exists only while data is flowing: between bursts the task
 /// waits for readability with no buffer, so thousands of idle connections
-/// cost almost nothing. While the write of one chunk is blocked (the client
-/// is not reading), nothing more is read.
-///
-/// A read that fills less than the buffer has drained the socket: tokio then
-/// forgets the socket's readiness itself, so the next wait goes straight to
-/// the kernel's event queue instead of trying a `read` that would only say
-/// "nothing yet" (one system call saved per message).
+/// cost almost nothing. (The buffer is reserved, not filled: its pages are
+/// touched only by the bytes a read puts there. A readiness report can come
+/// without data, so reading never waits while holding the buffer.) While the
+/// write of one chunk is blocked (the client is not reading), nothing more is
+/// read.
 pub async fn echo(
     stream: &mut TcpStream,
     idle_timeout: Option<Duration>,
@@ -368,18 +366,17 @@ pub async fn echo(
 ) -> io::Result<()> {
     loop {
         wait_readable(stream, idle_timeout).await?;
-        let mut buf = vec![0u8; ECHO_CHUNK];
+        let mut buf = Vec::with_capacity(ECHO_CHUNK);
         loop {
-            // Readiness can be reported without data (a spurious wake-up),
-            // so this read is under the idle limit too.
-            let n = within(idle_timeout, stream.read(&mut buf)).await?;
-            if n == 0 {
-                return Ok(()); // EOF: the client closed its sending side
-            }
-            stream.write_all(&buf[..n]).await?;
-            counter.fetch_add(n as u64, Ordering::Relaxed);
-            if n < buf.len() {
-                break; // drained: wait again without a buffer
+            buf.clear();
+            match stream.try_read_buf(&mut buf) {
+                Ok(0) => return Ok(()), // EOF: the client closed its sending side
+                Ok(n) => {
+                    stream.write_all(&buf).await?;
+                    counter.fetch_add(n as u64, Ordering::Relaxed);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e),
             }
         }
     }
