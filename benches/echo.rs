@@ -45,6 +45,10 @@
 //! benchmark starts is stopped by its PID (SIGTERM, then SIGKILL) when its part
 //! ends or fails, and is killed by the kernel if the benchmark itself dies.
 
+mod common;
+
+use common::{count_sockets, free_port};
+
 use std::fs;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -863,23 +867,6 @@ fn raise_fd_limit() -> u64 {
 /// How many fds process `pid` has open.
 fn open_fds(pid: u32) -> usize {
     fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| dir.count())
-}
-
-/// Sockets in `state` whose local port is `port`, counted by ss.
-fn count_sockets(port: u16, state: &str) -> usize {
-    Command::new("ss")
-        .args(["-Htn", "state", state, &format!("sport = :{port}")])
-        .output()
-        .map(|o| o.stdout.iter().filter(|&&b| b == b'\n').count())
-        .unwrap_or(0)
-}
-
-/// A port free for IPv4 and IPv6 (the dual-stack wildcard bind covers both).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("[::]:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(24_001)
 }
 
 // ---------------------------------------------------------------------------

@@ -23,6 +23,10 @@
 //!
 //! Every process it starts is stopped by PID when it finishes (or fails).
 
+mod common;
+
+use common::{count_sockets, free_port};
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -201,22 +205,6 @@ fn wait_established(port: u16, n: usize, limit: Duration) -> Result<(), String> 
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-}
-
-/// Sockets in `state` whose local port is `port`, counted by ss.
-fn count_sockets(port: u16, state: &str) -> usize {
-    Command::new("ss")
-        .args(["-Htn", "state", state, &format!("sport = :{port}")])
-        .output()
-        .map(|o| o.stdout.iter().filter(|&&b| b == b'\n').count())
-        .unwrap_or(0)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("[::]:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(24_000)
 }
 
 struct Args {

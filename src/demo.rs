@@ -26,6 +26,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
+use tokio::net::TcpStream;
 use tokio::sync::{oneshot, watch};
 
 use crate::capture::{self, Capture};
@@ -215,6 +216,14 @@ struct Run<'a> {
     port: u16,
 }
 
+/// A client connected and greeted by [`DemoServer::greet`].
+struct Greeted {
+    local: SocketAddr,
+    echo: Vec<u8>,
+    /// Keeps the connection (and its registration) open until dropped.
+    held: (Conn, Registration),
+}
+
 /// A running in-process echo server.
 struct DemoServer {
     /// Where the server's sockets live (this host, or a namespace).
@@ -288,6 +297,28 @@ impl DemoServer {
             activity,
             udp_clients: Some(clients),
             _registration: registration,
+        })
+    }
+
+    /// Client `k`'s first moments, once its TCP connection is made: it is
+    /// registered as `label`, the server accepts it, and it sends "hello" and
+    /// reads the echo. The connection will end with an abortive close (RST,
+    /// SO_LINGER 0), so no TIME_WAIT is left behind (see the module docs).
+    async fn greet(&mut self, k: usize, label: &str, stream: TcpStream) -> anyhow::Result<Greeted> {
+        stream.set_zero_linger().context("setting SO_LINGER")?;
+        let local = stream
+            .local_addr()
+            .context("reading the client's address")?;
+        let registration = self.own.register(&stream, label);
+        self.wait_for(k as u64).await?;
+        let conn = Conn::Tcp(stream);
+        let echo = client::exchange(&conn, MESSAGE)
+            .await
+            .with_context(|| label.to_string())?;
+        Ok(Greeted {
+            local,
+            echo,
+            held: (conn, registration),
         })
     }
 
@@ -391,17 +422,8 @@ impl Run<'_> {
             let stream = client::open_tcp(server.addr, Some(source))
                 .await
                 .with_context(|| format!("client-{k} from {source}"))?;
-            // Abortive close at the end: no TIME_WAIT left behind (see the module docs).
-            stream.set_zero_linger().context("setting SO_LINGER")?;
-            let local = stream
-                .local_addr()
-                .context("reading the client's address")?;
-            let registration = server.own.register(&stream, &format!("client-{k}"));
-            server.wait_for(k as u64).await?;
-            let conn = Conn::Tcp(stream);
-            let echo = client::exchange(&conn, MESSAGE)
-                .await
-                .with_context(|| format!("client-{k}"))?;
+            let Greeted { local, echo, held } =
+                server.greet(k, &format!("client-{k}"), stream).await?;
             steps.push(Step::table(format!("Client {k} connects from {local} and sends \"hello\""), format!(
                     "accept() returned a new socket for this connection, and the echo came back ({}). \
                      The new row's local port is still {}: no new port was opened; only the remote \
@@ -410,7 +432,7 @@ impl Run<'_> {
                     self.port,
                     if k == 1 { self.sources.note() } else { "" }
                 ), server.server_side(Proto::Tcp).await?));
-            clients.push((conn, registration));
+            clients.push(held);
         }
         let client_side = settled(
             &Host::Here,
@@ -546,13 +568,7 @@ impl Run<'_> {
             let stream = client::open_tcp(server.addr, Some(*source))
                 .await
                 .with_context(|| format!("{host} from {source}"))?;
-            stream.set_zero_linger().context("setting SO_LINGER")?;
-            let registration = server.own.register(&stream, label);
-            server.wait_for(k as u64 + 1).await?;
-            let conn = Conn::Tcp(stream);
-            client::exchange(&conn, MESSAGE)
-                .await
-                .with_context(|| format!("{host} from {source}"))?;
+            let Greeted { held, .. } = server.greet(k + 1, label, stream).await?;
             let text = match k {
                 2 => format!(
                     "Host C now has a second connection, from source port 26145: the same source port as \
@@ -572,7 +588,7 @@ impl Run<'_> {
                 text,
                 server.server_side(Proto::Tcp).await?,
             ));
-            clients.push((conn, registration));
+            clients.push(held);
         }
         let refused = client::open_tcp(server.addr, Some(plan[2].1)).await;
         let refusal = match refused {
@@ -648,16 +664,8 @@ impl Run<'_> {
             let stream = client::connect_prepared(socket, target, Some(source))
                 .await
                 .with_context(|| format!("client-{k} from {source}"))?;
-            stream.set_zero_linger().context("setting SO_LINGER")?;
-            let local = stream
-                .local_addr()
-                .context("reading the client's address")?;
-            let registration = server.own.register(&stream, &format!("client-{k}"));
-            server.wait_for(k as u64).await?;
-            let conn = Conn::Tcp(stream);
-            client::exchange(&conn, MESSAGE)
-                .await
-                .with_context(|| format!("client-{k}"))?;
+            let Greeted { local, held, .. } =
+                server.greet(k, &format!("client-{k}"), stream).await?;
             steps.push(Step::table(
                 format!(
                     "Client {k} on subnet {} connects from {local}",
@@ -666,7 +674,7 @@ impl Run<'_> {
                 String::new(),
                 server.server_side(Proto::Tcp).await?,
             ));
-            clients.push((conn, registration));
+            clients.push(held);
         }
         let ending = Ending {
             name: "subnets",
