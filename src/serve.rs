@@ -70,20 +70,8 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     announce(Proto::Tcp, local);
 
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
-    let reporter = (!options.quiet).then(|| {
-        let reporter = Reporter {
-            table: Arc::new(Kernel),
-            query: Query {
-                proto: Proto::Tcp,
-                port: local.port(),
-                side: PortSide::Local,
-            },
-            attribution: Attribution::Own(own.clone()),
-            output: output.clone(),
-            udp_clients: None,
-        };
-        tokio::spawn(reporter.follow(activity_rx))
-    });
+    let reporter = (!options.quiet)
+        .then(|| report_snapshots(Proto::Tcp, local.port(), &own, &output, None, activity_rx));
     let (server_done, capture_task) =
         follow_capture(capture, local.port(), Proto::Tcp, output.clone());
     let config = Config {
@@ -98,10 +86,7 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
         own,
         activity: Some(activity_tx),
     };
-    let (signal_tx, signal_rx) = tokio::sync::oneshot::channel();
-    let stop = async move {
-        let _ = signal_tx.send(shutdown::signal().await);
-    };
+    let (stop, signal_rx) = stop_on_signal();
     let summary = server::run(listener, stop, config, hooks).await;
     if let Some(reporter) = reporter {
         let _ = reporter.await;
@@ -128,25 +113,18 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     let clients = Clients::new();
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
     let reporter = (!options.quiet).then(|| {
-        let reporter = Reporter {
-            table: Arc::new(Kernel),
-            query: Query {
-                proto: Proto::Udp,
-                port: local.port(),
-                side: PortSide::Local,
-            },
-            attribution: Attribution::Own(own.clone()),
-            output: output.clone(),
-            udp_clients: Some(clients.clone()),
-        };
-        tokio::spawn(reporter.follow(activity_rx))
+        report_snapshots(
+            Proto::Udp,
+            local.port(),
+            &own,
+            &output,
+            Some(clients.clone()),
+            activity_rx,
+        )
     });
     let (server_done, capture_task) =
         follow_capture(capture, local.port(), Proto::Udp, output.clone());
-    let (signal_tx, signal_rx) = tokio::sync::oneshot::channel();
-    let stop = async move {
-        let _ = signal_tx.send(shutdown::signal().await);
-    };
+    let (stop, signal_rx) = stop_on_signal();
     let summary = udp_server::run(socket, stop, clients, Some(activity_tx)).await;
     if let Some(reporter) = reporter {
         let _ = reporter.await;
@@ -158,6 +136,40 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
         summary.datagrams, summary.bytes_echoed, summary.clients
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a snapshot of the port after every accept (TCP) or new client
+/// (UDP), attributing sockets to this process by the fds it holds.
+fn report_snapshots(
+    proto: Proto,
+    port: u16,
+    own: &OwnSockets,
+    output: &Arc<Output>,
+    udp_clients: Option<Clients>,
+    activity: watch::Receiver<Activity>,
+) -> tokio::task::JoinHandle<Option<crate::verdict::Verdict>> {
+    let reporter = Reporter {
+        table: Arc::new(Kernel),
+        query: Query {
+            proto,
+            port,
+            side: PortSide::Local,
+        },
+        attribution: Attribution::Own(own.clone()),
+        output: output.clone(),
+        udp_clients,
+    };
+    tokio::spawn(reporter.follow(activity))
+}
+
+/// A future that completes on SIGINT/SIGTERM (the server's shutdown), and a
+/// receiver that then says which signal it was, for the summary line.
+fn stop_on_signal() -> (impl Future<Output = ()>, oneshot::Receiver<&'static str>) {
+    let (signal_tx, signal_rx) = oneshot::channel();
+    let stop = async move {
+        let _ = signal_tx.send(shutdown::signal().await);
+    };
+    (stop, signal_rx)
 }
 
 /// Starts the capture `--capture` asked for, on the port the server will use.
