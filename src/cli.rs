@@ -12,15 +12,17 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::client::{self, ConnectOptions};
-use crate::demo::{self, DemoOptions, Experiment};
-use crate::labels::Labels;
+use crate::commands::demo::{self, DemoOptions, Experiment};
+use crate::commands::inspect;
+use crate::commands::scale::{self, ScaleOptions};
+use crate::commands::serve::{self, ServeOptions};
+use crate::exit;
+use crate::kernel::Proto;
+use crate::net::bind;
+use crate::net::client::{self, ConnectOptions};
 use crate::output::Output;
-use crate::scale::{self, ScaleOptions};
-use crate::serve::{self, ServeOptions};
-use crate::socket_table::Proto;
+use crate::view::labels::Labels;
 use crate::view::{Format, ViewKind};
-use crate::{bind, exit, inspect};
 
 /// Proves, on this machine's kernel, that every socket a TCP server accepts
 /// shares the listening socket's port, and that UDP serves every client from
@@ -387,7 +389,7 @@ async fn connect(args: ConnectArgs) -> anyhow::Result<ExitCode> {
         message: args.message.map(String::into_bytes),
         hold,
     };
-    client::connect(options, args.output.output()).await
+    crate::commands::connect::connect(options, args.output.output()).await
 }
 
 /// A clap error as one line (its first), with the usage exit code. Help and

@@ -10,7 +10,7 @@
 
 use std::process::ExitCode;
 
-use crate::verdict::{Outcome, Verdict};
+use crate::claim::verdict::{Outcome, Verdict};
 
 pub const ERROR: u8 = 1;
 pub const USAGE: u8 = 2;

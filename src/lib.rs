@@ -6,46 +6,45 @@
 //! destination port); UDP demultiplexes by destination (IP, port) alone, so one
 //! UDP socket serves every client. sameport shows it on a real kernel.
 //!
-//! Data flows one way, and each step has its own module:
+//! Data flows one way, and each step has its own folder:
 //!
-//! 1. [`socket_table`]: ask the kernel which sockets are on the port and which
-//!    processes hold them (the OS calls live in [`os`]);
-//! 2. [`snapshot`]: give each socket its role (listener, accepted, client ...);
-//! 3. [`verdict`]: check the claim on the snapshot (pure);
-//! 4. [`view`]: write it as netstat- and lsof-style tables or JSON (pure), with
-//!    values written through [`labels`] (plain, redacted, or stable).
+//! 1. [`kernel`]: ask the kernel which sockets are on the port and which
+//!    processes hold them (one reader per OS: `sock_diag` and `/proc` on
+//!    Linux, the `netstat2` crate elsewhere);
+//! 2. [`claim`]: give each socket its role (listener, accepted, client ...) in
+//!    a [`claim::snapshot`], and check the claim on it in a [`claim::verdict`]
+//!    (pure). [`claim::observe`] is the one pipeline from 1 to 2 that every
+//!    command uses;
+//! 3. [`view`]: write it as netstat- and lsof-style tables, JSON, Markdown or
+//!    Mermaid (pure), with values written through [`view::labels`] (plain,
+//!    redacted, or stable). [`output`] is the one place `--format` is decided.
 //!
-//! Only these modules touch sockets:
+//! Only these folders touch sockets:
 //!
-//! * [`server`] (TCP) and [`udp_server`] (UDP): the echo servers, opened by [`bind`];
-//! * [`client`]: the clients (`connect`);
-//! * [`serve`] and [`inspect`]: the commands that read the table on a live
-//!   port, with [`reporter`] printing a snapshot after every accept;
-//! * [`demo`]: the whole experiment in one process, as a lab write-up;
-//! * [`scale`]: more than 65,536 connections on one port, over child processes.
+//! * [`net`]: the echo servers (TCP and UDP) and the clients;
+//! * [`commands`]: one file per subcommand (`demo`, `serve`, `connect`,
+//!   `inspect`, `scale`), the only place that wires the others together.
 //!
-//! [`cli`] turns the command line into calls to these, [`output`] writes the
-//! results, [`exit`] lists the exit codes and [`shutdown`] waits for Ctrl-C.
+//! Beside the pipeline: [`capture`] records the segments on the wire
+//! (`--capture`), [`lab`] builds client hosts on other subnets in network
+//! namespaces (`demo --subnets`), and [`os`] holds the process and
+//! file-descriptor helpers. `cfg` and raw OS calls live only in `kernel`,
+//! `capture`, `lab` and `os`.
+//!
+//! [`cli`] turns the command line into calls to [`commands`], [`exit`] lists
+//! the exit codes and [`shutdown`] waits for Ctrl-C.
 
-pub mod bind;
 pub mod capture;
+pub mod claim;
 pub mod cli;
-pub mod client;
-pub mod demo;
+pub mod commands;
 pub mod exit;
-pub mod inspect;
-pub mod labels;
+pub mod kernel;
+pub mod lab;
+pub mod net;
 pub mod os;
 pub mod output;
-pub mod reporter;
-pub mod scale;
-pub mod serve;
-pub mod server;
 pub mod shutdown;
-pub mod snapshot;
-pub mod socket_table;
-pub mod udp_server;
-pub mod verdict;
 pub mod view;
 
 #[cfg(test)]

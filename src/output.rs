@@ -9,9 +9,9 @@ use std::io::{self, IsTerminal, Write};
 
 use serde_json::{Map, Value};
 
-use crate::labels::Labels;
-use crate::snapshot::Snapshot;
-use crate::verdict::Verdict;
+use crate::claim::snapshot::Snapshot;
+use crate::claim::verdict::Verdict;
+use crate::view::labels::Labels;
 use crate::view::{self, Format, TableOptions, ViewKind};
 
 /// The output settings of one run.

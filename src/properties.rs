@@ -9,10 +9,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use proptest::prelude::*;
 
-use crate::labels::Labels;
-use crate::snapshot::{Role, Snapshot};
-use crate::socket_table::{Holder, KernelSocket, Proto, SocketState};
-use crate::verdict::{self, Outcome};
+use crate::claim::snapshot::{Role, Snapshot};
+use crate::claim::verdict::{self, Outcome};
+use crate::kernel::{Holder, KernelSocket, Proto, SocketState};
+use crate::view::labels::Labels;
 use crate::view::{self, Format, TableOptions, ViewKind};
 
 const PORT: u16 = 12000;

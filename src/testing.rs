@@ -1,7 +1,7 @@
 //! Hand-built sockets for unit tests of the verdict and the views.
 
-use crate::snapshot::Snapshot;
-use crate::socket_table::{Holder, KernelSocket, Proto, SocketState};
+use crate::claim::snapshot::Snapshot;
+use crate::kernel::{Holder, KernelSocket, Proto, SocketState};
 
 pub fn tcp(local: &str, remote: Option<&str>, state: SocketState) -> KernelSocket {
     let local: std::net::SocketAddr = local.parse().expect("test address");

@@ -7,19 +7,20 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use sameport::client::{self, Conn};
-use sameport::server::{self, Config, Hooks};
-use sameport::snapshot::{Role, Snapshot};
-use sameport::socket_table::{self, Attribution, OwnSockets, PortSide, Proto, Query};
-use sameport::verdict::{self, Outcome};
-use sameport::{bind, socket_table::SocketState};
+use sameport::claim::snapshot::{Role, Snapshot};
+use sameport::claim::verdict::{self, Outcome};
+use sameport::kernel::SocketState;
+use sameport::kernel::{self, Attribution, OwnSockets, PortSide, Proto, Query};
+use sameport::net::bind;
+use sameport::net::client::{self, Conn};
+use sameport::net::tcp_server::{self, Config, Hooks};
 
 /// A dual-stack echo server on a free port, run in this process.
 struct TestServer {
     port: u16,
     own: OwnSockets,
     stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<server::Summary>,
+    task: tokio::task::JoinHandle<tcp_server::Summary>,
 }
 
 async fn start_server() -> TestServer {
@@ -34,7 +35,7 @@ async fn start_server() -> TestServer {
         activity: None,
     };
     let task = tokio::spawn(async move {
-        let summary = server::run(listener, stopped, Config::default(), hooks).await;
+        let summary = tcp_server::run(listener, stopped, Config::default(), hooks).await;
         drop(registration);
         summary
     });
@@ -66,7 +67,7 @@ fn server_side(port: u16, own: &OwnSockets) -> Snapshot {
         port,
         side: PortSide::Local,
     };
-    let read = socket_table::read(&query, &Attribution::Own(own.clone())).expect("read table");
+    let read = kernel::read(&query, &Attribution::Own(own.clone())).expect("read table");
     Snapshot::new(port, Proto::Tcp, read.sockets, read.notes)
 }
 
@@ -147,7 +148,7 @@ async fn client_sockets_are_the_mirror_image() {
             Conn::Udp(s) => own.register(s, "client"),
         })
         .collect();
-    let snapshot = client::client_snapshot(Proto::Tcp, server.port, &own)
+    let snapshot = sameport::commands::connect::client_snapshot(Proto::Tcp, server.port, &own)
         .await
         .unwrap();
     let rows: Vec<_> = snapshot.with_role(Role::Client).collect();
@@ -174,11 +175,10 @@ async fn fast_and_portable_paths_agree() {
             side,
         };
         let own = Attribution::Own(server.own.clone());
-        let fast = socket_table::read(&query, &own).unwrap();
-        let portable = socket_table::read_portable(&query, &own).unwrap();
-        let key = |s: &socket_table::KernelSocket| {
-            (s.local, s.remote, s.state, s.inode, s.holders.clone())
-        };
+        let fast = kernel::read(&query, &own).unwrap();
+        let portable = kernel::read_portable(&query, &own).unwrap();
+        let key =
+            |s: &kernel::KernelSocket| (s.local, s.remote, s.state, s.inode, s.holders.clone());
         let fast: Vec<_> = fast.sockets.iter().map(key).collect();
         let portable: Vec<_> = portable.sockets.iter().map(key).collect();
         assert_eq!(fast, portable, "side {side:?}");
@@ -224,7 +224,7 @@ fn search_finds_the_holder_in_another_process() {
         port,
         side: PortSide::Local,
     };
-    let read = socket_table::read(&query, &Attribution::Search).unwrap();
+    let read = kernel::read(&query, &Attribution::Search).unwrap();
     let listener = read
         .sockets
         .iter()
@@ -254,7 +254,7 @@ fn ss_remote_ends(port: u16) -> BTreeSet<SocketAddr> {
 /// addresses; the table shows exactly one server socket on the port.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_udp_socket_serves_every_client() {
-    use sameport::udp_server::{self, Clients};
+    use sameport::net::udp_server::{self, Clients};
     let socket = bind::udp_socket("[::]:0".parse().unwrap()).unwrap();
     let port = socket.local_addr().unwrap().port();
     let own = OwnSockets::new();
@@ -290,7 +290,7 @@ async fn one_udp_socket_serves_every_client() {
         port,
         side: PortSide::Either,
     };
-    let read = socket_table::read(&query, &Attribution::Own(own.clone())).unwrap();
+    let read = kernel::read(&query, &Attribution::Own(own.clone())).unwrap();
     let snapshot =
         Snapshot::new(port, Proto::Udp, read.sockets, read.notes).with_peers(clients.list());
     let servers: Vec<_> = snapshot.with_role(Role::Server).collect();

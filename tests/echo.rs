@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use rand::RngExt;
-use sameport::server::{self, Config, Hooks, Summary};
+use sameport::net::tcp_server::{self, Config, Hooks, Summary};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -19,7 +19,7 @@ impl Echo {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(server::run(listener, stopped, config, Hooks::default()));
+        let task = tokio::spawn(tcp_server::run(listener, stopped, config, Hooks::default()));
         Echo { addr, stop, task }
     }
 

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 
 use super::{apply_color_choice, markdown_style, new_table};
 use crate::capture::{CaptureEvidence, Segment};
-use crate::labels::Labels;
+use crate::view::labels::Labels;
 
 const HEADER: [&str; 8] = [
     "No.",
@@ -149,7 +149,7 @@ pub fn evidence_json(evidence: &CaptureEvidence, sockets: usize, labels: &Labels
 mod tests {
     use super::*;
     use crate::capture::TcpFlags;
-    use crate::socket_table::Proto;
+    use crate::kernel::Proto;
     use std::time::Duration;
 
     fn tcp(ms: u64, src: &str, dst: &str, flags: TcpFlags, payload: &[u8]) -> Segment {

@@ -6,10 +6,10 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::labels::Labels;
-use crate::snapshot::{Row, Snapshot};
-use crate::socket_table::Holder;
-use crate::verdict::Verdict;
+use crate::claim::snapshot::{Row, Snapshot};
+use crate::claim::verdict::Verdict;
+use crate::kernel::Holder;
+use crate::view::labels::Labels;
 
 /// The snapshot and its verdict as a JSON object; callers may add fields
 /// (such as the event that triggered it) before writing it.
@@ -102,8 +102,8 @@ fn number_or_label(text: Option<String>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claim::verdict::judge;
     use crate::testing::{accepted, listener, snapshot as build};
-    use crate::verdict::judge;
 
     #[test]
     fn a_snapshot_as_json() {

@@ -15,9 +15,9 @@
 use comfy_table::{Cell, Table};
 
 use super::{DIFFERING, SHARED, build_table, cell, or_dash};
-use crate::labels::Labels;
-use crate::snapshot::{Role, Row};
-use crate::socket_table::{Holder, KernelSocket, Proto};
+use crate::claim::snapshot::{Role, Row};
+use crate::kernel::{Holder, KernelSocket, Proto};
+use crate::view::labels::Labels;
 
 const HEADER: [&str; 9] = [
     "COMMAND", "PID", "USER", "FD", "TYPE", "DEVICE", "SIZE/OFF", "NODE", "NAME",

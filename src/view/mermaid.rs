@@ -17,9 +17,9 @@
 use std::fmt::Write;
 use std::net::SocketAddr;
 
-use crate::labels::Labels;
-use crate::snapshot::{Role, Snapshot};
-use crate::socket_table::Proto;
+use crate::claim::snapshot::{Role, Snapshot};
+use crate::kernel::Proto;
+use crate::view::labels::Labels;
 
 /// How many clients the picture draws before "... N more".
 const DRAWN: usize = 8;

@@ -13,6 +13,7 @@
 
 pub mod capture;
 pub mod json;
+pub mod labels;
 pub mod lsof;
 pub mod mermaid;
 pub mod netstat;
@@ -20,13 +21,13 @@ pub mod report;
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::socket_table::{Proto, SocketState, addr_key};
+use crate::kernel::{Proto, SocketState, addr_key};
 
 use comfy_table::{Cell, Color, Table};
 
-use crate::labels::Labels;
-use crate::snapshot::{Role, Row, Snapshot};
-use crate::verdict::{Outcome, Verdict};
+use crate::claim::snapshot::{Role, Row, Snapshot};
+use crate::claim::verdict::{Outcome, Verdict};
+use crate::view::labels::Labels;
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -322,11 +323,16 @@ fn or_dash(value: Option<String>) -> String {
     value.unwrap_or_else(|| "-".to_string())
 }
 
+/// Bytes as a quoted string, invalid UTF-8 and control characters escaped.
+pub fn show(bytes: &[u8]) -> String {
+    format!("\"{}\"", bytes.escape_ascii())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claim::verdict::judge;
     use crate::testing::{accepted, listener, snapshot};
-    use crate::verdict::judge;
 
     fn three_clients() -> Snapshot {
         snapshot(

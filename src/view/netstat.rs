@@ -17,9 +17,9 @@
 use comfy_table::{Cell, Table};
 
 use super::{DIFFERING, SHARED, build_table, cell, or_dash};
-use crate::labels::Labels;
-use crate::snapshot::{Role, Row};
-use crate::socket_table::{KernelSocket, Proto, SocketState};
+use crate::claim::snapshot::{Role, Row};
+use crate::kernel::{KernelSocket, Proto, SocketState};
+use crate::view::labels::Labels;
 
 const HEADER: [&str; 7] = [
     "Proto",

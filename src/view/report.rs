@@ -13,9 +13,9 @@ use super::{
     Format, TableOptions, json as json_view, mermaid, outcome_word, socket_tables, verdict_line,
 };
 use crate::capture::{CaptureEvidence, Segment};
-use crate::labels::Labels;
-use crate::snapshot::Snapshot;
-use crate::verdict::Verdict;
+use crate::claim::snapshot::Snapshot;
+use crate::claim::verdict::Verdict;
+use crate::view::labels::Labels;
 
 /// The whole write-up.
 #[derive(Clone, Debug, Default)]

@@ -1,0 +1,595 @@
+//! The verdict: does the socket table bear out the textbook's claim?
+//!
+//! **TCP.** A server calls `listen()` on one socket bound to port P. Each
+//! `accept()` returns a *new* socket, but the new socket's local port is still
+//! P: no new port is allocated. The kernel can still deliver each arriving
+//! segment to the right socket because it looks up the whole 4-tuple
+//! (source IP, source port, destination IP, destination port), and no two
+//! connections share all four. So the claim holds when, on port P:
+//!
+//! * there is a listening socket (otherwise there is no server to speak of);
+//! * there are at least two accepted sockets (one proves nothing about sharing);
+//! * every accepted socket has local port P;
+//! * no two accepted sockets have the same 4-tuple.
+//!
+//! **UDP.** A UDP socket is not connected to anyone: the kernel delivers a
+//! datagram by its destination (IP, port) alone, so one socket bound to P
+//! receives from every client. The claim holds when exactly one unconnected
+//! socket is bound to each local address on P, no per-client (connected)
+//! socket sits on P, and at least two distinct clients were seen.
+//!
+//! The verdict is a pure function of a [`Snapshot`]: it is tested on hand-built
+//! rows as well as on the real table.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+
+use serde::Serialize;
+
+use crate::claim::snapshot::{Role, Snapshot};
+use crate::kernel::{Proto, addr_key};
+
+/// Whether the claim holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The table shows the claim.
+    Holds,
+    /// The table contradicts the claim.
+    Fails,
+    /// The table does not show enough to say (no listener, fewer than two clients).
+    NotEnoughEvidence,
+}
+
+/// Why the table contradicts the claim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// An accepted socket whose local port is not the listening port.
+    OtherLocalPort {
+        local: SocketAddr,
+        remote: SocketAddr,
+    },
+    /// Two accepted sockets with the same 4-tuple (the kernel could not tell them apart).
+    DuplicateTuple {
+        local: SocketAddr,
+        remote: SocketAddr,
+    },
+    /// UDP: more than one unconnected socket bound to the same local address
+    /// (SO_REUSEPORT): the kernel spreads datagrams over them.
+    SharedUdpAddress { local: SocketAddr, count: usize },
+    /// UDP: a connected socket on the port, which takes that client's
+    /// datagrams instead of the one server socket.
+    ConnectedUdpSocket {
+        local: SocketAddr,
+        remote: SocketAddr,
+    },
+}
+
+/// What is missing before the claim can be judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// No socket listens on (TCP) or is bound to (UDP) the port.
+    NoServer,
+    /// Fewer than two accepted sockets (TCP) or clients (UDP); the count seen.
+    TooFewClients(usize),
+}
+
+/// The verdict on one snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub proto: Proto,
+    pub port: u16,
+    /// TCP: accepted sockets on the port. UDP: clients seen.
+    pub accepted: usize,
+    /// The distinct remote (IP, port) pairs among them.
+    pub distinct_remotes: usize,
+    /// The first few remote ends (at most 8), in table order: what tells the
+    /// accepted sockets apart. The explanation lists them.
+    pub remotes: Vec<SocketAddr>,
+    /// UDP: how many server sockets serve them; TCP: how many listening sockets.
+    pub servers: usize,
+    /// TCP: connections whose handshake is done but that no program has
+    /// accepted yet (they wait in the listener's queue; not counted above).
+    pub queued: usize,
+    /// TCP: whether some remote end repeats and only the local address
+    /// (a server with several IPs) tells those sockets apart.
+    pub local_ip_disambiguates: bool,
+    pub problems: Vec<Problem>,
+    pub missing: Option<Missing>,
+}
+
+impl Verdict {
+    pub fn holds(&self) -> bool {
+        self.outcome == Outcome::Holds
+    }
+}
+
+/// Judges a snapshot.
+pub fn judge(snapshot: &Snapshot) -> Verdict {
+    match snapshot.proto {
+        Proto::Tcp => judge_tcp(snapshot),
+        Proto::Udp => judge_udp(snapshot),
+    }
+}
+
+fn judge_tcp(snapshot: &Snapshot) -> Verdict {
+    let port = snapshot.port;
+    let listeners = snapshot.with_role(Role::Listener).count();
+    let accepted: Vec<(SocketAddr, SocketAddr)> = snapshot
+        .with_role(Role::Accepted)
+        .filter_map(|row| Some((row.socket.local, row.socket.remote?)))
+        .collect();
+
+    let mut problems: Vec<Problem> = accepted
+        .iter()
+        .filter(|(local, _)| local.port() != port)
+        .map(|&(local, remote)| Problem::OtherLocalPort { local, remote })
+        .collect();
+    // Two sockets with the same 4-tuple are adjacent once the tuples are
+    // sorted (a snapshot's rows already are, so this sort is usually skipped).
+    let mut tuples: Vec<_> = accepted
+        .iter()
+        .enumerate()
+        .map(|(i, &(local, remote))| ((addr_key(local), addr_key(remote)), i))
+        .collect();
+    if !tuples.is_sorted_by_key(|&(key, _)| key) {
+        tuples.sort_unstable_by_key(|&(key, _)| key);
+    }
+    let mut distinct_tuples = usize::from(!tuples.is_empty());
+    for pair in tuples.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            let (local, remote) = accepted[pair[1].1];
+            problems.push(Problem::DuplicateTuple { local, remote });
+        } else {
+            distinct_tuples += 1;
+        }
+    }
+    let distinct_remotes = count_distinct(accepted.iter().map(|&(_, remote)| addr_key(remote)));
+    let missing = if listeners == 0 {
+        Some(Missing::NoServer)
+    } else if accepted.len() < 2 {
+        Some(Missing::TooFewClients(accepted.len()))
+    } else {
+        None
+    };
+    Verdict {
+        outcome: outcome(&problems, missing),
+        proto: Proto::Tcp,
+        port,
+        accepted: accepted.len(),
+        distinct_remotes,
+        local_ip_disambiguates: distinct_remotes < distinct_tuples,
+        remotes: accepted
+            .iter()
+            .take(LISTED_REMOTES)
+            .map(|&(_, remote)| remote)
+            .collect(),
+        servers: listeners,
+        queued: snapshot.with_role(Role::Queued).count(),
+        problems,
+        missing,
+    }
+}
+
+fn judge_udp(snapshot: &Snapshot) -> Verdict {
+    let port = snapshot.port;
+    let mut per_address: HashMap<SocketAddr, usize> = HashMap::new();
+    for row in snapshot.with_role(Role::Server) {
+        *per_address.entry(row.socket.local).or_default() += 1;
+    }
+    let mut problems: Vec<Problem> = per_address
+        .iter()
+        .filter(|&(_, &count)| count > 1)
+        .map(|(&local, &count)| Problem::SharedUdpAddress { local, count })
+        .collect();
+    problems.sort_by_key(|p| format!("{p:?}"));
+    for row in &snapshot.rows {
+        let s = &row.socket;
+        if let (Proto::Udp, Some(remote)) = (s.proto, s.remote)
+            && s.local.port() == port
+        {
+            problems.push(Problem::ConnectedUdpSocket {
+                local: s.local,
+                remote,
+            });
+        }
+    }
+    // Clients: those the server saw, and connected client sockets on this host.
+    let mut seen = BTreeSet::new();
+    let mut remotes = Vec::new();
+    let table_clients = snapshot.with_role(Role::Client).map(|row| row.socket.local);
+    for client in snapshot.peers.iter().copied().chain(table_clients) {
+        if seen.insert(client) {
+            remotes.push(client);
+        }
+    }
+    let servers: usize = per_address.values().sum();
+    let missing = if servers == 0 {
+        Some(Missing::NoServer)
+    } else if remotes.len() < 2 {
+        Some(Missing::TooFewClients(remotes.len()))
+    } else {
+        None
+    };
+    Verdict {
+        outcome: outcome(&problems, missing),
+        proto: Proto::Udp,
+        port,
+        accepted: remotes.len(),
+        distinct_remotes: remotes.len(),
+        remotes: remotes.into_iter().take(LISTED_REMOTES).collect(),
+        servers,
+        queued: 0,
+        local_ip_disambiguates: false,
+        problems,
+        missing,
+    }
+}
+
+/// How many different values `keys` holds (by sorting: no hashing of
+/// thousands of addresses).
+fn count_distinct<K: Ord>(keys: impl Iterator<Item = K>) -> usize {
+    let mut keys: Vec<K> = keys.collect();
+    if !keys.is_sorted() {
+        keys.sort_unstable();
+    }
+    keys.dedup();
+    keys.len()
+}
+
+/// A contradiction outweighs missing evidence: a table that already breaks the
+/// claim never "holds", however many clients connect later.
+fn outcome(problems: &[Problem], missing: Option<Missing>) -> Outcome {
+    if !problems.is_empty() {
+        Outcome::Fails
+    } else if missing.is_some() {
+        Outcome::NotEnoughEvidence
+    } else {
+        Outcome::Holds
+    }
+}
+
+/// How many remote ends the explanation lists before it says "and N more".
+const LISTED_REMOTES: usize = 8;
+
+impl Verdict {
+    /// The verdict in plain words. `addr` formats an address, so the same text
+    /// can be redacted or labelled for reproducible output.
+    pub fn explanation(&self, addr: &dyn Fn(SocketAddr) -> String) -> String {
+        let text = match self.outcome {
+            Outcome::Holds => self.explain_holds(addr),
+            Outcome::Fails => self.explain_fails(addr),
+            Outcome::NotEnoughEvidence => self.explain_missing(),
+        };
+        match self.queued {
+            0 => text,
+            1 => format!(
+                "{text} (1 more connection waits in the accept queue: its handshake is done, but no accept() has taken it yet.)"
+            ),
+            n => format!(
+                "{text} ({n} more connections wait in the accept queue: their handshake is done, but no accept() has taken them yet.)"
+            ),
+        }
+    }
+
+    fn explain_holds(&self, addr: &dyn Fn(SocketAddr) -> String) -> String {
+        let list = list_addresses(&self.remotes, self.accepted, addr);
+        match self.proto {
+            Proto::Tcp => {
+                let by = if self.local_ip_disambiguates {
+                    "by the remote end (and, where a remote end repeats, by the local IP): "
+                } else {
+                    "by the remote end: "
+                };
+                format!(
+                    "{} accepted sockets, all on local port {} like the listener; \
+                     the kernel tells them apart {by}{list}. The claim holds: one port, \
+                     one socket per connection, each named by its own 4-tuple.",
+                    self.accepted, self.port
+                )
+            }
+            Proto::Udp => format!(
+                "{} UDP socket{} on port {} serve{} {} clients: {list}. UDP has no connections, \
+                 so the kernel delivers each datagram by its destination (IP, port) alone. \
+                 The claim holds: one socket serves every client.",
+                self.servers,
+                plural(self.servers),
+                self.port,
+                if self.servers == 1 { "s" } else { "" },
+                self.accepted
+            ),
+        }
+    }
+
+    fn explain_fails(&self, addr: &dyn Fn(SocketAddr) -> String) -> String {
+        let reasons: Vec<String> = self
+            .problems
+            .iter()
+            .map(|problem| match *problem {
+                Problem::OtherLocalPort { local, remote } => format!(
+                    "the accepted socket {} -> {} has local port {}, not the listening port {}",
+                    addr(local),
+                    addr(remote),
+                    local.port(),
+                    self.port
+                ),
+                Problem::DuplicateTuple { local, remote } => format!(
+                    "two accepted sockets share the 4-tuple {} -> {}, so the kernel could not tell them apart",
+                    addr(local),
+                    addr(remote)
+                ),
+                Problem::SharedUdpAddress { local, count } => format!(
+                    "{count} UDP sockets are bound to {} (SO_REUSEPORT), so the kernel spreads clients over them",
+                    addr(local)
+                ),
+                Problem::ConnectedUdpSocket { local, remote } => format!(
+                    "the connected UDP socket {} -> {} takes that client's datagrams instead of the server socket",
+                    addr(local),
+                    addr(remote)
+                ),
+            })
+            .collect();
+        format!(
+            "The claim does not hold on this table: {}.",
+            reasons.join("; ")
+        )
+    }
+
+    fn explain_missing(&self) -> String {
+        let what = match self.proto {
+            Proto::Tcp => "listening on TCP",
+            Proto::Udp => "bound to UDP",
+        };
+        match self.missing {
+            Some(Missing::NoServer) | None => {
+                format!(
+                    "Not enough evidence: no socket is {what} port {}.",
+                    self.port
+                )
+            }
+            Some(Missing::TooFewClients(n)) => {
+                let seen = match self.proto {
+                    Proto::Tcp => format!("{n} accepted socket{} on port {}", plural(n), self.port),
+                    Proto::Udp => format!("{n} client{} of UDP port {}", plural(n), self.port),
+                };
+                let needed = match self.proto {
+                    Proto::Tcp => "at least 2 clients must be connected to show that they share it",
+                    Proto::Udp => {
+                        "at least 2 clients must send to it to show that one socket serves them all"
+                    }
+                };
+                format!("Not enough evidence yet: {seen}; {needed}.")
+            }
+        }
+    }
+}
+
+/// The first addresses of `total`, then "and N more".
+fn list_addresses(
+    first: &[SocketAddr],
+    total: usize,
+    addr: &dyn Fn(SocketAddr) -> String,
+) -> String {
+    let mut listed: Vec<String> = first
+        .iter()
+        .take(LISTED_REMOTES)
+        .map(|&a| addr(a))
+        .collect();
+    if total > listed.len() {
+        listed.push(format!("and {} more", total - listed.len()));
+    }
+    listed.join(", ")
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::SocketState;
+    use crate::testing::{accepted, client, listener, snapshot, tcp, udp};
+
+    fn plain(a: SocketAddr) -> String {
+        a.to_string()
+    }
+
+    #[test]
+    fn three_clients_on_one_port_hold() {
+        let verdict = judge(&snapshot(
+            12000,
+            vec![
+                listener("0.0.0.0:12000"),
+                accepted("127.0.0.1:12000", "127.0.0.2:50426"),
+                accepted("127.0.0.1:12000", "127.0.0.3:50427"),
+                accepted("127.0.0.1:12000", "127.0.0.4:50428"),
+            ],
+        ));
+        assert_eq!(verdict.outcome, Outcome::Holds);
+        assert_eq!(verdict.accepted, 3);
+        assert_eq!(verdict.distinct_remotes, 3);
+        assert_eq!(
+            verdict.explanation(&plain),
+            "3 accepted sockets, all on local port 12000 like the listener; the kernel tells \
+             them apart by the remote end: 127.0.0.2:50426, 127.0.0.3:50427, 127.0.0.4:50428. \
+             The claim holds: one port, one socket per connection, each named by its own 4-tuple."
+        );
+    }
+
+    #[test]
+    fn one_client_is_not_enough_evidence() {
+        let verdict = judge(&snapshot(
+            12000,
+            vec![
+                listener("0.0.0.0:12000"),
+                accepted("127.0.0.1:12000", "127.0.0.2:50426"),
+            ],
+        ));
+        assert_eq!(verdict.outcome, Outcome::NotEnoughEvidence);
+        assert_eq!(verdict.missing, Some(Missing::TooFewClients(1)));
+        assert!(
+            verdict
+                .explanation(&plain)
+                .contains("1 accepted socket on port 12000")
+        );
+    }
+
+    #[test]
+    fn no_listener_is_not_enough_evidence() {
+        let verdict = judge(&snapshot(
+            12000,
+            vec![
+                accepted("127.0.0.1:12000", "127.0.0.2:50426"),
+                accepted("127.0.0.1:12000", "127.0.0.3:50426"),
+            ],
+        ));
+        assert_eq!(verdict.outcome, Outcome::NotEnoughEvidence);
+        assert_eq!(verdict.missing, Some(Missing::NoServer));
+    }
+
+    #[test]
+    fn duplicate_four_tuples_fail() {
+        let verdict = judge(&snapshot(
+            12000,
+            vec![
+                listener("0.0.0.0:12000"),
+                accepted("127.0.0.1:12000", "127.0.0.2:50426"),
+                accepted("127.0.0.1:12000", "127.0.0.2:50426"),
+                accepted("127.0.0.1:12000", "127.0.0.3:50426"),
+            ],
+        ));
+        assert_eq!(verdict.outcome, Outcome::Fails);
+        assert!(verdict.explanation(&plain).contains("share the 4-tuple"));
+    }
+
+    #[test]
+    fn an_accepted_socket_on_another_port_fails() {
+        // Built by hand: the role says "accepted" but the port differs, as it
+        // would if each connection really got its own server port.
+        let mut rows = snapshot(
+            12000,
+            vec![
+                listener("0.0.0.0:12000"),
+                accepted("127.0.0.1:12000", "127.0.0.2:50426"),
+                accepted("127.0.0.1:12000", "127.0.0.3:50427"),
+            ],
+        );
+        rows.rows[2].socket.local = "127.0.0.1:40001".parse().unwrap();
+        let verdict = judge(&rows);
+        assert_eq!(verdict.outcome, Outcome::Fails);
+        assert!(verdict.explanation(&plain).contains("has local port 40001"));
+    }
+
+    #[test]
+    fn same_remote_end_on_two_local_ips_still_holds() {
+        let verdict = judge(&snapshot(
+            12000,
+            vec![
+                listener("0.0.0.0:12000"),
+                accepted("127.0.0.1:12000", "127.0.0.2:50426"),
+                accepted("127.0.0.9:12000", "127.0.0.2:50426"),
+            ],
+        ));
+        assert_eq!(verdict.outcome, Outcome::Holds);
+        assert_eq!(verdict.distinct_remotes, 1);
+        assert!(verdict.local_ip_disambiguates);
+        assert!(verdict.explanation(&plain).contains("by the local IP"));
+    }
+
+    #[test]
+    fn client_rows_and_leftovers_do_not_count_as_accepted() {
+        let verdict = judge(&snapshot(
+            12000,
+            vec![
+                listener("0.0.0.0:12000"),
+                accepted("127.0.0.1:12000", "127.0.0.2:50426"),
+                client("127.0.0.2:50426", "127.0.0.1:12000"),
+                tcp(
+                    "127.0.0.1:12000",
+                    Some("127.0.0.3:50000"),
+                    SocketState::TimeWait,
+                ),
+            ],
+        ));
+        assert_eq!(verdict.outcome, Outcome::NotEnoughEvidence);
+        assert_eq!(verdict.accepted, 1);
+    }
+
+    #[test]
+    fn one_udp_socket_serving_two_peers_holds() {
+        let snap = snapshot(12000, vec![udp("0.0.0.0:12000", None)]).with_peers(vec![
+            "127.0.0.2:50426".parse().unwrap(),
+            "127.0.0.3:50427".parse().unwrap(),
+        ]);
+        let verdict = judge(&snap);
+        assert_eq!(verdict.outcome, Outcome::Holds, "{:?}", verdict);
+        assert_eq!(verdict.servers, 1);
+        assert!(
+            verdict
+                .explanation(&plain)
+                .starts_with("1 UDP socket on port 12000 serves 2 clients")
+        );
+    }
+
+    #[test]
+    fn udp_clients_in_the_table_count_once_with_peers() {
+        let snap = snapshot(
+            12000,
+            vec![
+                udp("0.0.0.0:12000", None),
+                udp("127.0.0.2:50426", Some("127.0.0.1:12000")),
+                udp("127.0.0.3:50427", Some("127.0.0.1:12000")),
+            ],
+        )
+        .with_peers(vec!["127.0.0.2:50426".parse().unwrap()]);
+        let verdict = judge(&snap);
+        assert_eq!(verdict.outcome, Outcome::Holds);
+        assert_eq!(verdict.accepted, 2);
+    }
+
+    #[test]
+    fn a_connected_udp_socket_on_the_port_fails() {
+        let snap = snapshot(
+            12000,
+            vec![
+                udp("0.0.0.0:12000", None),
+                udp("127.0.0.1:12000", Some("127.0.0.2:50426")),
+            ],
+        )
+        .with_peers(vec![
+            "127.0.0.2:50426".parse().unwrap(),
+            "127.0.0.3:50427".parse().unwrap(),
+        ]);
+        assert_eq!(judge(&snap).outcome, Outcome::Fails);
+    }
+
+    #[test]
+    fn two_udp_sockets_on_one_address_fail() {
+        let snap = snapshot(
+            12000,
+            vec![udp("0.0.0.0:12000", None), udp("0.0.0.0:12000", None)],
+        )
+        .with_peers(vec![
+            "127.0.0.2:50426".parse().unwrap(),
+            "127.0.0.3:50427".parse().unwrap(),
+        ]);
+        let verdict = judge(&snap);
+        assert_eq!(verdict.outcome, Outcome::Fails);
+        assert!(verdict.explanation(&plain).contains("SO_REUSEPORT"));
+    }
+
+    #[test]
+    fn long_lists_are_shortened() {
+        let mut sockets = vec![listener("0.0.0.0:12000")];
+        for i in 0..20 {
+            sockets.push(accepted(
+                "127.0.0.1:12000",
+                &format!("127.0.0.2:{}", 50000 + i),
+            ));
+        }
+        let text = judge(&snapshot(12000, sockets)).explanation(&plain);
+        assert!(text.contains("and 12 more"), "{text}");
+    }
+}

@@ -1,0 +1,817 @@
+//! The `demo` command: the whole experiment in one process, as a lab write-up.
+//!
+//! A teacher runs `sameport demo` in front of a class. It starts an echo
+//! server on 127.0.0.1:P, connects N clients from their own addresses
+//! (127.0.0.2, 127.0.0.3 ...: on Linux all of 127.0.0.0/8 is this machine, so
+//! each client looks like a different host), and after every step prints what
+//! the kernel's socket table shows. It ends with the verdict, and exits 0 when
+//! the claim holds.
+//!
+//! `--proto udp` runs the same experiment with a UDP server (one socket for
+//! everyone), `--proto both` runs both and contrasts them, and `--textbook`
+//! reproduces the figure of section 3.2 of Kurose & Ross, including the
+//! connection the kernel must refuse.
+//!
+//! **Reproducible output.** With `--reproducible`, clients use fixed source
+//! ports (50426, 50427 ...) and PIDs, fds, inodes and user names are replaced
+//! by stable labels, so the output is the same bytes on every run and every
+//! Linux machine. Every table is taken once the step is complete and the
+//! queues are empty. Connections end with an *abortive* close (SO_LINGER 0:
+//! the socket sends RST instead of FIN), which leaves no TIME_WAIT socket
+//! behind, so the fixed 4-tuples are free again for the next run at once.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use tokio::net::TcpStream;
+use tokio::sync::{oneshot, watch};
+
+use crate::capture::{self, Capture};
+use crate::claim::snapshot::Snapshot;
+use crate::claim::verdict::{self, Verdict};
+use crate::kernel::{self, Attribution, OwnSockets, PortSide, Proto, Query, Registration};
+use crate::lab;
+use crate::net::bind;
+use crate::net::client::{self, Conn};
+use crate::net::tcp_server::{self, Activity, Config, Hooks};
+use crate::net::udp_server::{self, Clients};
+use crate::output::{self, Output};
+use crate::view::report::{self, CaptureStep, Report, Section, Step};
+use crate::{exit, view};
+
+/// The first fixed client source port of `--reproducible` (as in the
+/// original write-up this tool replaces).
+pub const FIRST_FIXED_PORT: u16 = 50426;
+/// What each client sends.
+const MESSAGE: &[u8] = b"hello";
+/// A small listen backlog: the same on every machine (the kernel caps the
+/// backlog at net.core.somaxconn), so reproducible tables match everywhere.
+const DEMO_BACKLOG: i32 = 128;
+
+/// What to demonstrate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Experiment {
+    Tcp,
+    Udp,
+    Both,
+    Textbook,
+    /// Clients on two other subnets, in network namespaces (Linux, root).
+    Subnets,
+}
+
+/// The demo's settings.
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    pub experiment: Experiment,
+    pub clients: usize,
+    /// The server port; `None`: 12000 (for `--textbook`, 80 when it can be bound).
+    pub port: Option<u16>,
+    pub reproducible: bool,
+    /// Capture the segments on the port too (`--capture`, needs CAP_NET_RAW).
+    pub capture: bool,
+}
+
+/// Runs the demo and prints the write-up; exit 0 when every verdict holds.
+pub async fn demo(options: DemoOptions, output: Output) -> anyhow::Result<ExitCode> {
+    if options.capture {
+        // Without the privilege to capture, fail before anything else happens.
+        capture::check()?;
+    }
+    let sources = Sources::detect();
+    let port = options.port.unwrap_or(12000);
+    let mut report = Report {
+        title: title(options.experiment),
+        ..Report::default()
+    };
+    let mut verdicts = Vec::new();
+    let experiments: &[Experiment] = match options.experiment {
+        Experiment::Both => &[Experiment::Tcp, Experiment::Udp],
+        ref one => std::slice::from_ref(one),
+    };
+    let run = Run {
+        options: &options,
+        sources,
+        port,
+    };
+    let all = async {
+        for &experiment in experiments {
+            let (section, verdict) = match experiment {
+                Experiment::Tcp => run.tcp().await?,
+                Experiment::Udp => run.udp().await?,
+                Experiment::Subnets => run.subnets().await?,
+                _ => run.textbook().await?,
+            };
+            report.sections.push(section);
+            verdicts.push(verdict);
+        }
+        anyhow::Ok(())
+    };
+    // Ctrl-C drops the experiment: its sockets close and, for --subnets, the
+    // network namespaces are removed on the way out.
+    tokio::select! {
+        done = all => done?,
+        signal = crate::shutdown::signal() => bail!("stopped by {signal}"),
+    }
+    if options.experiment == Experiment::Both {
+        report.conclusion.push(contrast(options.clients, port));
+    }
+    let text = report::render(&report, output.format, &output.tables, &output.labels);
+    output::print(&text)?;
+    Ok(verdicts
+        .iter()
+        .find(|v| !v.holds())
+        .map_or(ExitCode::SUCCESS, exit::for_verdict))
+}
+
+fn title(experiment: Experiment) -> String {
+    let what = match experiment {
+        Experiment::Tcp => "one TCP port, one socket per connection",
+        Experiment::Udp => "one UDP socket for every client",
+        Experiment::Both => "TCP and UDP side by side",
+        Experiment::Textbook => "the figure of section 3.2, on a real kernel",
+        Experiment::Subnets => "clients from two other networks, one server port",
+    };
+    format!("sameport demo: {what} (Kurose & Ross, section 3.2)")
+}
+
+fn contrast(clients: usize, port: u16) -> String {
+    format!(
+        "The contrast: for {clients} clients, TCP port {port} had {} sockets (one listening socket \
+         and one per connection, each named by its 4-tuple), while UDP port {port} had 1 socket for \
+         all of them (the kernel delivers a datagram by its destination IP and port alone). Neither \
+         used a second port on the server.",
+        clients + 1
+    )
+}
+
+/// Where the clients connect from.
+#[derive(Clone, Copy, Debug)]
+enum Sources {
+    /// 127.0.0.2, 127.0.0.3 ...: Linux answers for all of 127.0.0.0/8.
+    OwnAddresses,
+    /// Only 127.0.0.1 exists (macOS, Windows without aliases): clients differ by port.
+    OneAddress,
+}
+
+impl Sources {
+    fn detect() -> Sources {
+        match std::net::UdpSocket::bind("127.0.0.2:0") {
+            Ok(_) => Sources::OwnAddresses,
+            Err(_) => Sources::OneAddress,
+        }
+    }
+
+    /// The source address of client `k` (1-based).
+    fn ip(self, k: usize) -> IpAddr {
+        match self {
+            Sources::OwnAddresses => {
+                let n = u32::try_from(k).unwrap_or(u32::MAX).saturating_add(1);
+                IpAddr::V4(Ipv4Addr::from(u32::from(Ipv4Addr::new(127, 0, 0, 0)) + n))
+            }
+            Sources::OneAddress => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        }
+    }
+
+    fn note(self) -> &'static str {
+        match self {
+            Sources::OwnAddresses => "",
+            Sources::OneAddress => {
+                " (This system has only 127.0.0.1 on loopback, so every client uses 127.0.0.1 \
+                 and they differ by their ports.)"
+            }
+        }
+    }
+}
+
+/// Where sockets are made and the table is read: this host, or a network
+/// namespace standing for another host (`--subnets`). A socket belongs to the
+/// namespace it was created in, and a table read sees only its namespace.
+#[derive(Clone, Debug)]
+enum Host {
+    Here,
+    Namespace(lab::Namespace),
+}
+
+impl Host {
+    /// Runs blocking work `f` on this host, off the async threads.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let host = self.clone();
+        tokio::task::spawn_blocking(move || match host {
+            Host::Here => Ok(f()),
+            Host::Namespace(namespace) => namespace.run(f).map_err(anyhow::Error::from),
+        })
+        .await?
+    }
+}
+
+/// One experiment's state.
+struct Run<'a> {
+    options: &'a DemoOptions,
+    sources: Sources,
+    port: u16,
+}
+
+/// A client connected and greeted by [`DemoServer::greet`].
+struct Greeted {
+    local: SocketAddr,
+    echo: Vec<u8>,
+    /// Keeps the connection (and its registration) open until dropped.
+    held: (Conn, Registration),
+}
+
+/// A running in-process echo server.
+struct DemoServer {
+    /// Where the server's sockets live (this host, or a namespace).
+    host: Host,
+    own: OwnSockets,
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+    activity: watch::Receiver<Activity>,
+    udp_clients: Option<Clients>,
+    _registration: Registration,
+}
+
+impl DemoServer {
+    async fn tcp(port: u16) -> anyhow::Result<DemoServer> {
+        DemoServer::tcp_at(
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port),
+            Host::Here,
+        )
+        .await
+    }
+
+    async fn tcp_at(addr: SocketAddr, host: Host) -> anyhow::Result<DemoServer> {
+        let listener = host
+            .run(move || bind::tcp_listener_with_backlog(addr, DEMO_BACKLOG))
+            .await??;
+        let own = OwnSockets::new();
+        let registration = own.register(&listener, "server");
+        let listener =
+            tokio::net::TcpListener::from_std(listener).context("registering the listener")?;
+        let (activity_tx, activity) = watch::channel(Activity::default());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let hooks = Hooks {
+            own: own.clone(),
+            activity: Some(activity_tx),
+        };
+        let task = tokio::spawn(async move {
+            tcp_server::run(listener, stopped, Config::default(), hooks).await;
+        });
+        Ok(DemoServer {
+            host,
+            own,
+            addr,
+            stop,
+            task,
+            activity,
+            udp_clients: None,
+            _registration: registration,
+        })
+    }
+
+    async fn udp(port: u16) -> anyhow::Result<DemoServer> {
+        let addr = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port);
+        let socket = bind::udp_socket(addr)?;
+        let own = OwnSockets::new();
+        let registration = own.register(&socket, "server");
+        let socket = tokio::net::UdpSocket::from_std(socket).context("registering the socket")?;
+        let (activity_tx, activity) = watch::channel(Activity::default());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let clients = Clients::new();
+        let server_clients = clients.clone();
+        let task = tokio::spawn(async move {
+            udp_server::run(socket, stopped, server_clients, Some(activity_tx)).await;
+        });
+        Ok(DemoServer {
+            host: Host::Here,
+            own,
+            addr,
+            stop,
+            task,
+            activity,
+            udp_clients: Some(clients),
+            _registration: registration,
+        })
+    }
+
+    /// Client `k`'s first moments, once its TCP connection is made: it is
+    /// registered as `label`, the server accepts it, and it sends "hello" and
+    /// reads the echo. The connection will end with an abortive close (RST,
+    /// SO_LINGER 0), so no TIME_WAIT is left behind (see the module docs).
+    async fn greet(&mut self, k: usize, label: &str, stream: TcpStream) -> anyhow::Result<Greeted> {
+        stream.set_zero_linger().context("setting SO_LINGER")?;
+        let local = stream
+            .local_addr()
+            .context("reading the client's address")?;
+        let registration = self.own.register(&stream, label);
+        self.wait_for(k as u64).await?;
+        let conn = Conn::Tcp(stream);
+        let echo = client::exchange(&conn, MESSAGE)
+            .await
+            .with_context(|| label.to_string())?;
+        Ok(Greeted {
+            local,
+            echo,
+            held: (conn, registration),
+        })
+    }
+
+    /// Waits until the server has accepted (TCP) or heard from (UDP) `n` clients.
+    async fn wait_for(&mut self, n: u64) -> anyhow::Result<()> {
+        let waited = tokio::time::timeout(
+            Duration::from_secs(5),
+            self.activity.wait_for(|a| a.accepted >= n),
+        )
+        .await;
+        match waited {
+            Ok(Ok(_)) => Ok(()),
+            _ => bail!("the server did not see client {n} within 5 s"),
+        }
+    }
+
+    /// The server's side of the port, once the queues have drained.
+    async fn server_side(&self, proto: Proto) -> anyhow::Result<Snapshot> {
+        let peers = self
+            .udp_clients
+            .as_ref()
+            .map(Clients::list)
+            .unwrap_or_default();
+        let snapshot = settled(
+            &self.host,
+            proto,
+            self.addr.port(),
+            PortSide::Local,
+            &self.own,
+        )
+        .await?;
+        Ok(snapshot.with_peers(peers))
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// A snapshot taken once no socket has bytes waiting in a queue (a
+/// listener's Send-Q is its backlog limit, not data). The echo has come
+/// back by the time a step ends, but an acknowledgement may still be in
+/// flight; waiting for it makes the table the same on every run.
+async fn settled(
+    host: &Host,
+    proto: Proto,
+    port: u16,
+    side: PortSide,
+    own: &OwnSockets,
+) -> anyhow::Result<Snapshot> {
+    let query = Query { proto, port, side };
+    let attribution = Attribution::Own(own.clone());
+    let mut last = None;
+    for _ in 0..100 {
+        let attribution = attribution.clone();
+        let read = host
+            .run(move || kernel::read(&query, &attribution))
+            .await??;
+        let quiet = read.sockets.iter().all(|s| {
+            s.recv_q.unwrap_or(0) == 0
+                && (s.state == kernel::SocketState::Listen || s.send_q.unwrap_or(0) == 0)
+        });
+        // Only our own sockets belong in the demo's tables.
+        let read = read.only_ours();
+        let snapshot = Snapshot::new(port, proto, read.sockets, read.notes);
+        if quiet {
+            return Ok(snapshot);
+        }
+        last = Some(snapshot);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    last.ok_or_else(|| anyhow!("could not read the socket table"))
+}
+
+impl Run<'_> {
+    fn source(&self, k: usize) -> SocketAddr {
+        let port = if self.options.reproducible {
+            FIRST_FIXED_PORT + u16::try_from(k - 1).unwrap_or(0)
+        } else {
+            0
+        };
+        SocketAddr::new(self.sources.ip(k), port)
+    }
+
+    async fn tcp(&self) -> anyhow::Result<(Section, Verdict)> {
+        let mut server = DemoServer::tcp(self.port).await?;
+        let capture = self.start_capture(self.port, Proto::Tcp)?;
+        let mut steps = vec![Step::table(
+            format!("The server listens on {}", server.addr),
+            format!(
+                "The server creates one socket, binds it to port {port} and calls listen(). The table \
+                 has one row: the listening socket (the textbook's \"welcoming socket\").",
+                port = self.port
+            ),
+            server.server_side(Proto::Tcp).await?,
+        )];
+        let mut clients = Vec::new();
+        for k in 1..=self.options.clients {
+            let source = self.source(k);
+            let stream = client::open_tcp(server.addr, Some(source))
+                .await
+                .with_context(|| format!("client-{k} from {source}"))?;
+            let Greeted { local, echo, held } =
+                server.greet(k, &format!("client-{k}"), stream).await?;
+            steps.push(Step::table(format!("Client {k} connects from {local} and sends \"hello\""), format!(
+                    "accept() returned a new socket for this connection, and the echo came back ({}). \
+                     The new row's local port is still {}: no new port was opened; only the remote \
+                     end is new.{}",
+                    view::show(&echo),
+                    self.port,
+                    if k == 1 { self.sources.note() } else { "" }
+                ), server.server_side(Proto::Tcp).await?));
+            clients.push(held);
+        }
+        let client_side = settled(
+            &Host::Here,
+            Proto::Tcp,
+            self.port,
+            PortSide::Remote,
+            &server.own,
+        )
+        .await?;
+        steps.push(Step::table(
+            "The clients' side of the same connections",
+            view::mirror_line(&client_side).trim_end().to_string(),
+            client_side,
+        ));
+        let ending = Ending {
+            name: "tcp",
+            title: format!("TCP: {} clients, one port", self.options.clients),
+            proto: Proto::Tcp,
+            port: self.port,
+            verdict_text: format!(
+                "The kernel demultiplexes every arriving TCP segment by its 4-tuple (source IP, source \
+                 port, destination IP, destination port). All {n} connections have destination port {p}, \
+                 but no two have the same 4-tuple, so each reaches its own socket. A server therefore \
+                 needs no port per client, and one port can hold far more than 65,536 connections: \
+                 the limits are memory and open files, not port numbers.",
+                n = self.options.clients,
+                p = self.port
+            ),
+        };
+        conclude(server, steps, capture, clients, ending).await
+    }
+
+    async fn udp(&self) -> anyhow::Result<(Section, Verdict)> {
+        let mut server = DemoServer::udp(self.port).await?;
+        let capture = self.start_capture(self.port, Proto::Udp)?;
+        let mut steps = vec![Step::table(
+            format!("The UDP server binds {}", server.addr),
+            "The server creates one UDP socket and binds it to the port. There is no listen() and \
+                   no accept(): it will receive from everyone with recvfrom() and answer with sendto().",
+            server.server_side(Proto::Udp).await?,
+        )];
+        let mut clients = Vec::new();
+        for k in 1..=self.options.clients {
+            let source = self.source(k);
+            let socket = client::open_udp(server.addr, Some(source))
+                .await
+                .with_context(|| format!("client-{k} from {source}"))?;
+            let local = socket
+                .local_addr()
+                .context("reading the client's address")?;
+            let registration = server.own.register(&socket, &format!("client-{k}"));
+            let conn = Conn::Udp(socket);
+            let echo = client::exchange(&conn, MESSAGE)
+                .await
+                .with_context(|| format!("client-{k}"))?;
+            server.wait_for(k as u64).await?;
+            steps.push(Step::table(format!("Client {k} sends \"hello\" from {local}"), format!(
+                    "The datagram went to port {p} and the same socket answered ({}). The table still has \
+                     one socket on port {p}: no socket was created for this client.{}",
+                    view::show(&echo),
+                    if k == 1 { self.sources.note() } else { "" },
+                    p = self.port
+                ), server.server_side(Proto::Udp).await?));
+            clients.push((conn, registration));
+        }
+        let client_side = settled(
+            &Host::Here,
+            Proto::Udp,
+            self.port,
+            PortSide::Remote,
+            &server.own,
+        )
+        .await?;
+        steps.push(Step::table("The clients' side", format!(
+                "Each client's socket has its own local port and the server's port {} as its remote port \
+                 (connect() on a UDP socket only fixes where datagrams go).",
+                self.port
+            ), client_side));
+        let ending = Ending {
+            name: "udp",
+            title: format!("UDP: {} clients, one socket", self.options.clients),
+            proto: Proto::Udp,
+            port: self.port,
+            verdict_text: format!(
+                "A UDP socket is identified by its destination IP and port alone, so every datagram to \
+                 port {p} reaches the same socket, whoever sent it; the server tells clients apart by the \
+                 source address recvfrom() returns with each datagram.",
+                p = self.port
+            ),
+        };
+        conclude(server, steps, capture, clients, ending).await
+    }
+
+    /// Section 3.2's figure: host A from port 26145, host C from 7532 and
+    /// 26145, all to the server's one port; then the one connection the
+    /// kernel must refuse.
+    async fn textbook(&self) -> anyhow::Result<(Section, Verdict)> {
+        let (mut server, port_note) = match self.options.port {
+            Some(port) => (DemoServer::tcp(port).await?, String::new()),
+            None => match DemoServer::tcp(80).await {
+                Ok(server) => (server, " (port 80, as in the figure)".to_string()),
+                Err(e) => {
+                    // Said without the PID of whoever holds port 80, so the
+                    // text stays the same from run to run.
+                    let why = match e.downcast_ref::<bind::BindError>() {
+                        Some(bind::BindError::Privileged { .. }) => "binding it needs root",
+                        Some(bind::BindError::InUse { .. }) => "it is in use",
+                        _ => "it could not be bound",
+                    };
+                    let note = format!(
+                        " (port 12000: port 80, as in the figure, is not available here: {why})"
+                    );
+                    (DemoServer::tcp(12000).await?, note)
+                }
+            },
+        };
+        let port = server.addr.port();
+        let capture = self.start_capture(port, Proto::Tcp)?;
+        let mut steps = vec![Step::table(
+            format!("The Web server listens on {}", server.addr),
+            format!("One listening socket on the server's one port{port_note}."),
+            server.server_side(Proto::Tcp).await?,
+        )];
+        let host_a = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+        let host_c = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
+        let plan = [
+            ("Host A", SocketAddr::new(host_a, 26145), "client-A"),
+            ("Host C", SocketAddr::new(host_c, 7532), "client-C1"),
+            ("Host C", SocketAddr::new(host_c, 26145), "client-C2"),
+        ];
+        let mut clients = Vec::new();
+        for (k, (host, source, label)) in plan.iter().enumerate() {
+            let stream = client::open_tcp(server.addr, Some(*source))
+                .await
+                .with_context(|| format!("{host} from {source}"))?;
+            let Greeted { held, .. } = server.greet(k + 1, label, stream).await?;
+            let text = match k {
+                2 => format!(
+                    "Host C now has a second connection, from source port 26145: the same source port as \
+                     host A's. The server's two sockets for them have the same local end ({}) and the same \
+                     remote port (26145); only the remote IP address tells them apart.",
+                    server.addr
+                ),
+                _ => String::new(),
+            };
+            let title = format!(
+                "{host} ({}) connects from source port {}",
+                source.ip(),
+                source.port()
+            );
+            steps.push(Step::table(
+                title,
+                text,
+                server.server_side(Proto::Tcp).await?,
+            ));
+            clients.push(held);
+        }
+        let refused = client::open_tcp(server.addr, Some(plan[2].1)).await;
+        let refusal = match refused {
+            Ok(_) => bail!("the kernel accepted a second socket with an existing 4-tuple"),
+            Err(e) => e.to_string(),
+        };
+        steps.push(Step::prose(
+            "Host C tries a second connection from 127.0.0.3:26145",
+            format!(
+                "The kernel refuses it: a 4-tuple can exist only once, because it is the connection's \
+                 name. The error: {refusal}."
+            ),
+        ));
+        let ending = Ending {
+            name: "textbook",
+            title: "The textbook's figure: hosts A and C and one Web server".into(),
+            proto: Proto::Tcp,
+            port,
+            verdict_text: format!(
+                "Three connections to port {port}, three sockets, three different 4-tuples; two of them share \
+                 the remote port 26145 and differ only in the remote IP, and the one connection that would \
+                 have repeated a 4-tuple was refused."
+            ),
+        };
+        conclude(server, steps, capture, clients, ending).await
+    }
+}
+
+impl Run<'_> {
+    /// Clients on two subnets, 10.200.1.0/24 and 10.200.2.0/24, routed
+    /// through the server host 10.200.0.1: network namespaces made for this
+    /// run and removed after it (also on error and Ctrl-C).
+    async fn subnets(&self) -> anyhow::Result<(Section, Verdict)> {
+        lab::check()?;
+        let per_subnet = self.options.clients.div_ceil(2);
+        let lab = tokio::task::spawn_blocking(move || lab::Lab::create(per_subnet)).await??;
+        // However the experiment ends, the namespaces go with `lab`: removed
+        // off the async threads, since removing runs `ip` commands.
+        let result = self.subnets_in(&lab).await;
+        tokio::task::spawn_blocking(move || drop(lab)).await?;
+        result
+    }
+
+    async fn subnets_in(&self, lab: &lab::Lab) -> anyhow::Result<(Section, Verdict)> {
+        let server_host = Host::Namespace(lab.server().clone());
+        let addr = SocketAddr::new(lab.server_addr(), self.port);
+        let mut server = DemoServer::tcp_at(addr, server_host).await?;
+        let mut steps = vec![Step::table(
+            format!("The server host listens on {}", server.addr),
+            format!(
+                "Three network namespaces stand for three hosts: the server host ({}), and client hosts \
+                 on the subnets 10.200.1.0/24 and 10.200.2.0/24, each connected to the server host by a \
+                 virtual cable and routed through it. The server listens on its one port, {}.",
+                lab.server_addr(),
+                self.port
+            ),
+            server.server_side(Proto::Tcp).await?,
+        )];
+        let mut clients = Vec::new();
+        for (i, (namespace, ip)) in lab
+            .clients()
+            .into_iter()
+            .take(self.options.clients)
+            .enumerate()
+        {
+            let k = i + 1;
+            let source = SocketAddr::new(ip, self.source(k).port());
+            let target = server.addr;
+            let client_host = Host::Namespace(namespace.clone());
+            let socket = client_host
+                .run(move || client::prepare_tcp(target, Some(source)))
+                .await??;
+            let stream = client::connect_prepared(socket, target, Some(source))
+                .await
+                .with_context(|| format!("client-{k} from {source}"))?;
+            let Greeted { local, held, .. } =
+                server.greet(k, &format!("client-{k}"), stream).await?;
+            steps.push(Step::table(
+                format!(
+                    "Client {k} on subnet {} connects from {local}",
+                    subnet_of(local.ip())
+                ),
+                String::new(),
+                server.server_side(Proto::Tcp).await?,
+            ));
+            clients.push(held);
+        }
+        let ending = Ending {
+            name: "subnets",
+            title: format!(
+                "{} clients on two subnets, one server port",
+                self.options.clients
+            ),
+            proto: Proto::Tcp,
+            port: self.port,
+            verdict_text: format!(
+                "The clients came from two different networks, through a router, and still every \
+                 accepted socket has the server's local port {}: the remote IP addresses differ by \
+                 subnet, the local end never does.",
+                self.port
+            ),
+        };
+        conclude(server, steps, None, clients, ending).await
+    }
+}
+
+/// How a section ends.
+struct Ending {
+    name: &'static str,
+    title: String,
+    proto: Proto,
+    port: u16,
+    /// What the verdict means, in the section's terms.
+    verdict_text: String,
+}
+
+/// Ends a section: the verdict on the server's side of the port (and what
+/// the capture saw), then the clients close (abortively: no TIME_WAIT) and
+/// the server stops.
+async fn conclude<C>(
+    server: DemoServer,
+    mut steps: Vec<Step>,
+    capture: Option<Capture>,
+    clients: Vec<C>,
+    ending: Ending,
+) -> anyhow::Result<(Section, Verdict)> {
+    let last = server.server_side(ending.proto).await?;
+    let verdict = verdict::judge(&last);
+    // The section's words say why the claim holds; when it does not (one
+    // client proves nothing), the verdict line alone says what is missing.
+    let verdict_text = if verdict.holds() {
+        ending.verdict_text
+    } else {
+        String::new()
+    };
+    steps.push(Step {
+        verdict: Some(verdict.clone()),
+        ..Step::prose("The verdict", verdict_text)
+    });
+    finish_capture(capture, &mut steps, &verdict, ending.port, ending.proto).await?;
+    drop(clients);
+    server.stop().await;
+    let section = Section {
+        name: ending.name,
+        title: ending.title,
+        steps,
+        diagram: Some(last),
+    };
+    Ok((section, verdict))
+}
+
+impl Run<'_> {
+    /// Starts a packet capture on the port if `--capture` asked for one.
+    fn start_capture(&self, port: u16, proto: Proto) -> anyhow::Result<Option<Capture>> {
+        if !self.options.capture {
+            return Ok(None);
+        }
+        Ok(Some(Capture::start(port, proto)?))
+    }
+}
+
+/// Stops the capture and adds what it saw: a step with the segments before
+/// the verdict, and the capture's sentence in the verdict's text.
+async fn finish_capture(
+    capture: Option<Capture>,
+    steps: &mut Vec<Step>,
+    verdict: &Verdict,
+    port: u16,
+    proto: Proto,
+) -> anyhow::Result<()> {
+    let Some(capture) = capture else {
+        return Ok(());
+    };
+    let captured = tokio::task::spawn_blocking(move || capture.stop()).await?;
+    if let Some(error) = captured.error {
+        return Err(error.into());
+    }
+    let evidence = capture::evidence(&captured.segments, port, proto);
+    // The sockets that served the clients, as the socket table showed them.
+    let sockets = match proto {
+        Proto::Tcp => verdict.accepted,
+        Proto::Udp => verdict.servers,
+    };
+    let unit = match proto {
+        Proto::Tcp => "TCP segment",
+        Proto::Udp => "UDP datagram",
+    };
+    let mut text = format!(
+        "A packet capture on the loopback interface (an AF_PACKET socket, each frame counted \
+         once) saw every {unit} to and from port {port} while the clients talked."
+    );
+    if captured.full || captured.dropped > 0 {
+        text.push_str(&format!(
+            " (The capture stopped keeping segments after {}.)",
+            captured.segments.len()
+        ));
+    }
+    let sentence = evidence.sentence(sockets);
+    let capture_step = Step {
+        capture: Some(CaptureStep {
+            segments: captured.segments,
+            evidence,
+            sockets,
+        }),
+        ..Step::prose("What the wire showed", text)
+    };
+    let at = steps.len().saturating_sub(1);
+    steps.insert(at, capture_step);
+    if let Some(last) = steps.last_mut() {
+        last.text
+            .push_str(&format!(" The capture agrees: {sentence}."));
+    }
+    Ok(())
+}
+
+/// `10.200.1.0/24` for an address on one of the lab's subnets.
+fn subnet_of(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => v6.to_string(),
+    }
+}

@@ -1,0 +1,554 @@
+//! The `scale` command: more than 65,536 connections on one port.
+//!
+//! "A port number has 16 bits, so a server can hold at most 65,536
+//! connections" confuses ports with connections. A connection is named by its
+//! 4-tuple; the server's side of every connection can share one port, and the
+//! clients' sides differ in IP and port. `scale --connections 70000` fills one
+//! listening port with 70,000 connections and checks them with one dump of
+//! the kernel's socket table.
+//!
+//! One process may only hold so many open files (here 20,000, and every
+//! socket is one), so the work is spread over child processes of this same
+//! program:
+//!
+//! * **workers** ([`worker`]) all accept from the *same single listening
+//!   socket*, which this process hands to each of them as its fd 3 (the
+//!   systemd socket-activation convention). The table shows one LISTEN row,
+//!   one listening inode, held by every worker. (SO_REUSEPORT would instead
+//!   give each worker a listening socket of its own.) A full worker stops
+//!   accepting and leaves new connections in the kernel's queue for the others;
+//! * **client processes** ([`clients`]) open the connections from source
+//!   addresses 127.0.0.2, 127.0.0.3 ...; each source address offers about
+//!   28,000 ephemeral ports toward one server address and port.
+//!
+//! Children report their counts on stdout, line by line; this process draws a
+//! progress bar, reads the table once everything is connected, prints the
+//! verdict, the time to fill and the memory used, and stops every child by PID
+//! in bounded time, also on Ctrl-C or when a child fails.
+
+pub mod clients;
+pub mod worker;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::{ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow, bail};
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+use crate::claim::snapshot::{Role, Snapshot};
+use crate::claim::verdict::{self, Verdict};
+use crate::kernel::{self, Attribution, PortSide, Proto, Query};
+use crate::net::bind;
+use crate::output::{self, Output};
+use crate::view::{self, Format};
+use crate::{exit, os};
+
+/// Open files every child keeps for itself (stdio, runtime, table reads).
+const RESERVED_FDS: u64 = 256;
+/// Connections per source address: under the ~28,000 ports of Linux's default
+/// ephemeral range (32768-60999), which is per (source IP, destination).
+const PER_SOURCE: usize = 25_000;
+/// The listen backlog: the kernel's default cap (net.core.somaxconn).
+const BACKLOG: i32 = 4096;
+/// How long children get to exit after SIGTERM before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+/// The number that a 16-bit port number cannot exceed.
+const PORT_NUMBERS: usize = 1 << 16;
+
+/// What `scale` was asked to do.
+#[derive(Clone, Debug)]
+pub struct ScaleOptions {
+    pub connections: usize,
+    pub port: u16,
+    /// Worker processes; `None`: as few as the open-file limit allows.
+    pub workers: Option<usize>,
+    /// The longest the filling may take.
+    pub timeout: Duration,
+}
+
+/// A child process and what it has reported.
+struct Fleet {
+    children: Vec<(Role, Child)>,
+}
+
+/// What a child reports on a line of its stdout.
+#[derive(Debug)]
+enum Report {
+    /// A worker: connections accepted so far.
+    Accepted(usize, usize),
+    /// A client process: connections established so far.
+    Connected(usize, usize),
+    /// A child failed; the line says why.
+    Failed(String),
+    /// A child's stdout closed (it exited).
+    Gone,
+}
+
+/// Runs the experiment.
+pub async fn scale(options: ScaleOptions, output: Output) -> anyhow::Result<ExitCode> {
+    let plan = Plan::new(&options)?;
+    let listener = bind::tcp_listener_with_backlog(
+        SocketAddr::new(Ipv4Addr::LOCALHOST.into(), options.port),
+        BACKLOG,
+    )?;
+    eprintln!(
+        "sameport: {} connections on port {}: {} worker processes accepting from one listening socket, \
+         {} client processes from {} source addresses (open-file limit {} per process)",
+        options.connections,
+        options.port,
+        plan.workers,
+        plan.client_processes,
+        plan.sources.len(),
+        plan.fd_limit
+    );
+    let (reports_tx, mut reports) = mpsc::unbounded_channel();
+    let mut fleet = Fleet {
+        children: Vec::new(),
+    };
+    let started = Instant::now();
+    let filled = async {
+        fleet.spawn_workers(&plan, &listener, &reports_tx)?;
+        // The workers hold the listening socket now; this process lets go of
+        // its copy, so the table's holders of the listener are the workers.
+        drop(listener);
+        fleet.spawn_clients(&plan, &options, &reports_tx)?;
+        drop(reports_tx);
+        fill(&options, &plan, &mut reports).await
+    };
+    let outcome = tokio::select! {
+        result = tokio::time::timeout(options.timeout, filled) => match result {
+            Ok(result) => result,
+            Err(_) => Err(anyhow!("filling {} connections took longer than {} s", options.connections, options.timeout.as_secs())),
+        },
+        signal = crate::shutdown::signal() => Err(anyhow!("stopped by {signal}")),
+    };
+    let result = match outcome {
+        Ok(accepted) => report(&options, &fleet, accepted, started.elapsed(), &output).await,
+        Err(e) => Err(e),
+    };
+    fleet.stop().await;
+    result
+}
+
+/// How the connections are spread.
+struct Plan {
+    fd_limit: u64,
+    /// Connections one process can hold.
+    per_process: usize,
+    workers: usize,
+    client_processes: usize,
+    sources: Vec<IpAddr>,
+}
+
+impl Plan {
+    fn new(options: &ScaleOptions) -> anyhow::Result<Plan> {
+        if options.connections == 0 {
+            bail!("--connections must be at least 1");
+        }
+        let fd_limit = os::raise_fd_limit().unwrap_or(1024);
+        let per_process = usize::try_from(fd_limit.saturating_sub(RESERVED_FDS))
+            .unwrap_or(usize::MAX)
+            .max(1);
+        let needed = options.connections.div_ceil(per_process);
+        let workers = options.workers.unwrap_or(needed);
+        if workers == 0 || workers.saturating_mul(per_process) < options.connections {
+            bail!(
+                "{workers} workers can hold at most {} connections with an open-file limit of {fd_limit}; \
+                 use at least {needed} workers",
+                workers.saturating_mul(per_process)
+            );
+        }
+        let sources = (0..options.connections.div_ceil(PER_SOURCE))
+            .map(|i| {
+                IpAddr::V4(Ipv4Addr::new(
+                    127,
+                    0,
+                    0,
+                    2 + u8::try_from(i).unwrap_or(u8::MAX - 2),
+                ))
+            })
+            .collect();
+        Ok(Plan {
+            fd_limit,
+            per_process,
+            workers,
+            client_processes: needed,
+            sources,
+        })
+    }
+
+    /// The share of `total` that part `i` of `parts` gets.
+    fn share(total: usize, parts: usize, i: usize) -> usize {
+        total / parts + usize::from(i < total % parts)
+    }
+}
+
+impl Fleet {
+    fn spawn_workers(
+        &mut self,
+        plan: &Plan,
+        listener: &std::net::TcpListener,
+        reports: &mpsc::UnboundedSender<Report>,
+    ) -> anyhow::Result<()> {
+        let fd = crate::kernel::socket_fd(listener).ok_or_else(|| {
+            anyhow!("scale needs a system that passes sockets to child processes (Unix)")
+        })?;
+        for _ in 0..plan.workers {
+            let mut command = self_command()?;
+            command.args([
+                "scale-worker",
+                "--max-clients",
+                &plan.per_process.to_string(),
+            ]);
+            os::prepare_child(&mut command, Some(fd));
+            self.spawn(Role::Accepted, command, reports)?;
+        }
+        Ok(())
+    }
+
+    fn spawn_clients(
+        &mut self,
+        plan: &Plan,
+        options: &ScaleOptions,
+        reports: &mpsc::UnboundedSender<Report>,
+    ) -> anyhow::Result<()> {
+        let target = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), options.port);
+        let from: Vec<String> = plan.sources.iter().map(IpAddr::to_string).collect();
+        for i in 0..plan.client_processes {
+            let count = Plan::share(options.connections, plan.client_processes, i);
+            let mut command = self_command()?;
+            command.args([
+                "scale-clients",
+                &target.to_string(),
+                "--count",
+                &count.to_string(),
+            ]);
+            command.args(["--from", &from.join(",")]);
+            os::prepare_child(&mut command, None);
+            self.spawn(Role::Client, command, reports)?;
+        }
+        Ok(())
+    }
+
+    fn spawn(
+        &mut self,
+        role: Role,
+        command: std::process::Command,
+        reports: &mpsc::UnboundedSender<Report>,
+    ) -> anyhow::Result<()> {
+        let index = self.children.len();
+        let mut command = Command::from(command);
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let mut child = command.spawn().context("starting a child process")?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow!("a child has no stdout"))?;
+        let reports = reports.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let parsed = parse_report(index, &line);
+                if reports.send(parsed).is_err() {
+                    return;
+                }
+            }
+            let _ = reports.send(Report::Gone);
+        });
+        self.children.push((role, child));
+        Ok(())
+    }
+
+    fn pids(&self, role: Role) -> Vec<u32> {
+        self.children
+            .iter()
+            .filter(|(r, _)| *r == role)
+            .filter_map(|(_, c)| c.id())
+            .collect()
+    }
+
+    /// SIGTERM to every child (clients first, so workers see orderly closes),
+    /// then SIGKILL to any that is still there after the grace period.
+    async fn stop(mut self) {
+        self.children.sort_by_key(|(role, _)| *role != Role::Client);
+        for (_, child) in &self.children {
+            if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
+                // SAFETY: kill() on the PID of our own, not yet reaped, child.
+                unsafe { libc::kill(pid, libc::SIGTERM) };
+            }
+        }
+        let deadline = Instant::now() + STOP_GRACE;
+        for (_, child) in &mut self.children {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if tokio::time::timeout(left, child.wait()).await.is_err() {
+                let _ = child.kill().await;
+            }
+        }
+    }
+}
+
+/// This program, to run as a child.
+fn self_command() -> anyhow::Result<std::process::Command> {
+    let exe = std::env::current_exe().context("finding this program's path")?;
+    Ok(std::process::Command::new(exe))
+}
+
+fn parse_report(index: usize, line: &str) -> Report {
+    let mut words = line.splitn(2, ' ');
+    let number = |w: Option<&str>| w.and_then(|n| n.trim().parse::<usize>().ok());
+    match (words.next(), words.next()) {
+        (Some("accepted"), n) => number(n).map_or_else(
+            || Report::Failed(line.into()),
+            |n| Report::Accepted(index, n),
+        ),
+        (Some("connected"), n) => number(n).map_or_else(
+            || Report::Failed(line.into()),
+            |n| Report::Connected(index, n),
+        ),
+        _ => Report::Failed(line.to_string()),
+    }
+}
+
+/// Follows the children's reports until every connection is accepted;
+/// draws the progress bar. Returns the number accepted.
+async fn fill(
+    options: &ScaleOptions,
+    plan: &Plan,
+    reports: &mut mpsc::UnboundedReceiver<Report>,
+) -> anyhow::Result<usize> {
+    let children = plan.workers + plan.client_processes;
+    let mut accepted = vec![0usize; children];
+    let mut connected = vec![0usize; children];
+    let bar = indicatif::ProgressBar::new(options.connections as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} connections accepted ({per_sec}, {elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    loop {
+        let total: usize = accepted.iter().sum();
+        bar.set_position(total as u64);
+        if total >= options.connections {
+            bar.finish();
+            return Ok(total);
+        }
+        match reports.recv().await {
+            Some(Report::Accepted(i, n)) => accepted[i] = n,
+            Some(Report::Connected(i, n)) => connected[i] = n,
+            Some(Report::Failed(why)) => {
+                bar.abandon();
+                bail!("a child process failed: {why}");
+            }
+            Some(Report::Gone) | None => {
+                bar.abandon();
+                bail!(
+                    "a child process exited early ({} accepted, {} connected)",
+                    accepted.iter().sum::<usize>(),
+                    connected.iter().sum::<usize>()
+                );
+            }
+        }
+    }
+}
+
+/// Reads the table once, judges it and prints the result.
+async fn report(
+    options: &ScaleOptions,
+    fleet: &Fleet,
+    accepted: usize,
+    fill_time: Duration,
+    output: &Output,
+) -> anyhow::Result<ExitCode> {
+    let query = Query {
+        proto: Proto::Tcp,
+        port: options.port,
+        side: PortSide::Local,
+    };
+    let read_started = Instant::now();
+    let read =
+        tokio::task::spawn_blocking(move || kernel::read(&query, &Attribution::Search)).await??;
+    let read_time = read_started.elapsed();
+    let snapshot = Snapshot::new(options.port, Proto::Tcp, read.sockets, read.notes);
+    let verdict = verdict::judge(&snapshot);
+    let memory = Memory::measure(fleet);
+    let established = snapshot.with_role(Role::Accepted).count();
+    let facts = Facts {
+        connections: options.connections,
+        accepted,
+        established,
+        fill_time,
+        read_time,
+        memory,
+    };
+    let text = match output.format {
+        Format::Json => {
+            let mut object = view::json::snapshot(&snapshot, &verdict, &output.labels);
+            object.insert("scale".into(), facts.json());
+            format!("{}\n", serde_json::Value::Object(object))
+        }
+        _ => {
+            let heading = format!(
+                "{} connections on TCP port {}",
+                options.connections, options.port
+            );
+            let mut text = output.snapshot(&snapshot, &verdict, &heading, None);
+            text.push_str(&facts.lines(&snapshot, &verdict));
+            text
+        }
+    };
+    output::print(&text)?;
+    if established < options.connections {
+        eprintln!(
+            "sameport: the table shows {established} established connections, not {}",
+            options.connections
+        );
+        return Ok(ExitCode::from(exit::CLAIM_FAILS));
+    }
+    Ok(exit::for_verdict(&verdict))
+}
+
+/// What was measured.
+struct Facts {
+    connections: usize,
+    accepted: usize,
+    established: usize,
+    fill_time: Duration,
+    read_time: Duration,
+    memory: Memory,
+}
+
+impl Facts {
+    fn lines(&self, snapshot: &Snapshot, verdict: &Verdict) -> String {
+        let listeners: Vec<_> = snapshot.with_role(Role::Listener).collect();
+        let holders: usize = listeners.iter().map(|r| r.socket.holders.len()).sum();
+        let mut text = format!(
+            "\n{} ESTABLISHED sockets with local port {}, {} distinct 4-tuples, {} listening socket{} \
+             (held by {holders} worker processes).\n",
+            self.established,
+            snapshot.port,
+            verdict.accepted.min(self.established),
+            listeners.len(),
+            if listeners.len() == 1 { "" } else { "s" },
+        );
+        if self.established > PORT_NUMBERS {
+            text.push_str(&format!(
+                "{} > 65,536 = 2^16: one port holds more connections than there are port numbers. \
+                 The 16 bits limit the ports of a host, not the connections of a port, because a \
+                 connection is named by its whole 4-tuple.\n",
+                self.established
+            ));
+        }
+        text.push_str(&format!(
+            "Filled in {:.1} s; one table read of them took {:.0} ms. Memory: {}.\n",
+            self.fill_time.as_secs_f64(),
+            self.read_time.as_secs_f64() * 1000.0,
+            self.memory.describe(self.established)
+        ));
+        text
+    }
+
+    fn json(&self) -> serde_json::Value {
+        json!({
+            "connections": self.connections,
+            "accepted": self.accepted,
+            "established": self.established,
+            "fill_seconds": self.fill_time.as_secs_f64(),
+            "table_read_ms": self.read_time.as_secs_f64() * 1000.0,
+            "workers_rss_bytes": self.memory.workers,
+            "clients_rss_bytes": self.memory.clients,
+            "kernel_tcp_bytes": self.memory.kernel,
+        })
+    }
+}
+
+/// Resident memory of the children, and the kernel's TCP memory.
+struct Memory {
+    workers: u64,
+    clients: u64,
+    kernel: Option<u64>,
+}
+
+impl Memory {
+    fn measure(fleet: &Fleet) -> Memory {
+        Memory {
+            workers: rss(&fleet.pids(Role::Accepted)),
+            clients: rss(&fleet.pids(Role::Client)),
+            kernel: crate::kernel::kernel_tcp_memory(),
+        }
+    }
+
+    fn describe(&self, connections: usize) -> String {
+        let per = |bytes: u64| bytes as f64 / connections.max(1) as f64;
+        let mut text = format!(
+            "workers {} RSS ({:.0} bytes per connection), clients {} RSS",
+            mib(self.workers),
+            per(self.workers),
+            mib(self.clients)
+        );
+        if let Some(kernel) = self.kernel {
+            text.push_str(&format!(", kernel TCP buffers {}", mib(kernel)));
+        }
+        text
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// The summed resident memory of `pids`, through sysinfo.
+fn rss(pids: &[u32]) -> u64 {
+    use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+    let Ok(mut system) = System::new() else {
+        return 0;
+    };
+    let pids: Vec<Pid> = pids.iter().map(|&p| Pid::from_u32(p)).collect();
+    system.refresh_processes_specifics(
+        ProcessesToUpdate::Some(&pids),
+        true,
+        ProcessRefreshKind::nothing().with_memory(),
+    );
+    pids.iter()
+        .filter_map(|&p| system.process(p))
+        .map(|p| p.memory())
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_add_up() {
+        for (total, parts) in [(70_000, 4), (5_000, 2), (7, 3), (1, 1)] {
+            let sum: usize = (0..parts).map(|i| Plan::share(total, parts, i)).sum();
+            assert_eq!(sum, total);
+        }
+    }
+
+    #[test]
+    fn reports_are_parsed() {
+        assert!(matches!(
+            parse_report(2, "accepted 17"),
+            Report::Accepted(2, 17)
+        ));
+        assert!(matches!(
+            parse_report(1, "connected 5"),
+            Report::Connected(1, 5)
+        ));
+        assert!(matches!(parse_report(1, "error: boom"), Report::Failed(_)));
+        assert!(matches!(
+            parse_report(1, "accepted lots"),
+            Report::Failed(_)
+        ));
+    }
+}

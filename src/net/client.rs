@@ -1,0 +1,337 @@
+//! Clients: TCP and UDP sockets toward a server, from chosen source addresses.
+//!
+//! A client socket is the mirror image of an accepted one. The client's
+//! kernel picks a free local port (an *ephemeral* port) unless the program
+//! `bind()`s one, and the remote end is the server's (IP, port). Opening N
+//! clients from different source addresses (127.0.0.2, 127.0.0.3 ... are all
+//! this machine on Linux) gives the server N accepted sockets that differ only
+//! in their remote end: the textbook's three client hosts, on one machine.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use tokio::net::{TcpSocket, TcpStream, UdpSocket};
+
+use crate::kernel::{self, OwnSockets, Proto, Registration};
+use crate::os;
+
+/// How long to wait for a connection or an echo.
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What `connect` was asked to do.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    pub target: SocketAddr,
+    pub proto: Proto,
+    pub count: usize,
+    /// Source addresses, used round-robin; empty: let the kernel choose.
+    pub from: Vec<IpAddr>,
+    /// A fixed source port for every client (the textbook's 26145).
+    pub source_port: Option<u16>,
+    pub message: Option<Vec<u8>>,
+    /// Keep the connections open this long after the echo.
+    pub hold: Option<Duration>,
+}
+
+/// One connected client.
+pub struct Client {
+    /// `client-1`, `client-2` ...
+    pub label: String,
+    pub local: SocketAddr,
+    pub conn: Conn,
+    /// Keeps the socket registered as ours for table reads.
+    _registration: Registration,
+}
+
+/// A client's socket.
+pub enum Conn {
+    Tcp(TcpStream),
+    Udp(UdpSocket),
+}
+
+/// Checks the form of `HOST[:PORT]` on the command line (a bad port is a
+/// usage error); resolving the host comes later.
+pub fn check_target(target: &str) -> Result<String, String> {
+    if target.parse::<SocketAddr>().is_ok() {
+        return Ok(target.to_string());
+    }
+    if let Some((host, port)) = target.rsplit_once(':')
+        && !host.contains(':')
+        && !port.parse::<u16>().is_ok_and(|p| p != 0)
+    {
+        return Err(format!("invalid port '{port}': expected 1-65535"));
+    }
+    Ok(target.to_string())
+}
+
+/// Resolves `HOST[:PORT]` (`default_port` when none is given).
+pub async fn resolve(
+    target: &str,
+    default_port: u16,
+    prefer_v4: bool,
+) -> anyhow::Result<SocketAddr> {
+    if let Ok(addr) = target.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let (host, port) = match target.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => {
+            let port = port
+                .parse::<u16>()
+                .ok()
+                .filter(|&p| p != 0)
+                .ok_or_else(|| anyhow!("invalid port '{port}' in '{target}': expected 1-65535"))?;
+            (host, port)
+        }
+        _ => (
+            target.trim_start_matches('[').trim_end_matches(']'),
+            default_port,
+        ),
+    };
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| anyhow!("cannot resolve host '{host}': {e}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4() == prefer_v4)
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| anyhow!("host '{host}' has no addresses"))
+}
+
+/// Opens the clients one after another (so their order is the order of `--from`).
+pub async fn open_clients(
+    options: &ConnectOptions,
+    own: &OwnSockets,
+) -> anyhow::Result<Vec<Client>> {
+    let mut clients = Vec::with_capacity(options.count);
+    for i in 0..options.count {
+        let label = format!("client-{}", i + 1);
+        let source = source_for(options, i);
+        let (conn, local) = match options.proto {
+            Proto::Tcp => {
+                let stream = open_tcp(options.target, source).await?;
+                let local = stream
+                    .local_addr()
+                    .context("reading the client's address")?;
+                (Conn::Tcp(stream), local)
+            }
+            Proto::Udp => {
+                let socket = open_udp(options.target, source).await?;
+                let local = socket
+                    .local_addr()
+                    .context("reading the client's address")?;
+                (Conn::Udp(socket), local)
+            }
+        };
+        let registration = match &conn {
+            Conn::Tcp(s) => own.register(s, &label),
+            Conn::Udp(s) => own.register(s, &label),
+        };
+        clients.push(Client {
+            label,
+            local: kernel::canonical(local),
+            conn,
+            _registration: registration,
+        });
+    }
+    Ok(clients)
+}
+
+/// The source address of client `i`: the `--from` addresses in turn, with the
+/// fixed `--source-port` if one was given.
+fn source_for(options: &ConnectOptions, i: usize) -> Option<SocketAddr> {
+    let port = options.source_port.unwrap_or(0);
+    match options.from.get(i % options.from.len().max(1)) {
+        Some(&ip) => Some(SocketAddr::new(ip, port)),
+        None if port != 0 => Some(SocketAddr::new(unspecified_like(options.target), port)),
+        None => None,
+    }
+}
+
+fn unspecified_like(target: SocketAddr) -> IpAddr {
+    if target.is_ipv4() {
+        IpAddr::from([0, 0, 0, 0])
+    } else {
+        IpAddr::from([0u16; 8])
+    }
+}
+
+/// Opens one TCP connection, from `source` if given.
+pub async fn open_tcp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow::Result<TcpStream> {
+    connect_prepared(prepare_tcp(target, source)?, target, source).await
+}
+
+/// Creates a client socket for `target`, bound to `source` if given, not yet
+/// connected. A socket belongs to the network namespace it was created in,
+/// so `demo --subnets` calls this inside a client host's namespace.
+pub fn prepare_tcp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow::Result<TcpSocket> {
+    let socket = if target.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .context("creating a socket")?;
+    if let Some(source) = source {
+        check_family(source, target)?;
+        if source.port() == 0 {
+            // Best effort: without it the kernel still picks a port at bind().
+            let _ = os::defer_port_choice(&socket);
+        } else {
+            // Allows a fixed source port again right after an earlier run.
+            socket.set_reuseaddr(true).context("setting SO_REUSEADDR")?;
+        }
+        socket.bind(source).map_err(|e| bind_error(e, source))?;
+    }
+    Ok(socket)
+}
+
+/// Connects a socket made by [`prepare_tcp`], with a time limit.
+pub async fn connect_prepared(
+    socket: TcpSocket,
+    target: SocketAddr,
+    source: Option<SocketAddr>,
+) -> anyhow::Result<TcpStream> {
+    match tokio::time::timeout(TIMEOUT, socket.connect(target)).await {
+        Ok(Ok(stream)) => Ok(stream),
+        Ok(Err(e)) => Err(connect_error(e, source, target)),
+        Err(_) => bail!(
+            "connecting to {target} timed out after {}s",
+            TIMEOUT.as_secs()
+        ),
+    }
+}
+
+/// Opens one UDP client socket, from `source` if given, connected to `target`.
+pub async fn open_udp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow::Result<UdpSocket> {
+    let bind_to = match source {
+        Some(source) => {
+            check_family(source, target)?;
+            source
+        }
+        None => SocketAddr::new(unspecified_like(target), 0),
+    };
+    let socket = UdpSocket::bind(bind_to)
+        .await
+        .map_err(|e| bind_error(e, bind_to))?;
+    // A connected UDP socket only fixes its default destination (and shows the
+    // remote end in the table); no packet is sent by connect().
+    socket
+        .connect(target)
+        .await
+        .map_err(|e| connect_error(e, source, target))?;
+    Ok(socket)
+}
+
+fn check_family(source: SocketAddr, target: SocketAddr) -> anyhow::Result<()> {
+    if source.is_ipv4() != target.is_ipv4() {
+        bail!(
+            "source {} and server {target} are different IP versions; use a --from address of the same version",
+            source.ip()
+        );
+    }
+    Ok(())
+}
+
+fn bind_error(e: std::io::Error, source: SocketAddr) -> anyhow::Error {
+    match e.kind() {
+        std::io::ErrorKind::AddrNotAvailable => anyhow!(
+            "{} is not an address of this machine (Linux has all of 127.0.0.0/8; \
+             elsewhere add an alias or use 127.0.0.1)",
+            source.ip()
+        ),
+        std::io::ErrorKind::AddrInUse => {
+            anyhow!("source address {source} is already in use by another socket")
+        }
+        _ => anyhow!("cannot bind the client to {source}: {e}"),
+    }
+}
+
+fn connect_error(
+    e: std::io::Error,
+    source: Option<SocketAddr>,
+    target: SocketAddr,
+) -> anyhow::Error {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => anyhow!(
+            "connection to {target} refused: nothing listens there (start `sameport serve --port {}` first)",
+            target.port()
+        ),
+        // With the source (IP, port) fixed, connect() fails this way when a
+        // socket with the same 4-tuple already exists.
+        std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::AddrInUse
+            if source.is_some_and(|s| s.port() != 0) =>
+        {
+            // A wildcard source IP is only settled at connect(): name the port.
+            let from = match source {
+                Some(s) if s.ip().is_unspecified() => format!("source port {}", s.port()),
+                Some(s) => s.to_string(),
+                None => String::new(),
+            };
+            anyhow!(
+                "cannot connect from {from} to {target}: that 4-tuple is already in use, and a 4-tuple can exist only once ({e})"
+            )
+        }
+        _ => anyhow!("cannot connect to {target}: {e}"),
+    }
+}
+
+/// Sends one message and reads its echo.
+///
+/// TCP is a byte stream, so the echo may arrive in several pieces (and after
+/// a banner the server sends first): read until what arrived ends with the
+/// message, or until nothing more comes.
+pub async fn exchange(conn: &Conn, message: &[u8]) -> anyhow::Result<Vec<u8>> {
+    match conn {
+        Conn::Tcp(stream) => {
+            write_all(stream, message).await?;
+            let mut received = Vec::new();
+            let mut buf = vec![0u8; 64 * 1024];
+            while !received.ends_with(message) || received.is_empty() {
+                match tokio::time::timeout(TIMEOUT, read_some(stream, &mut buf)).await {
+                    Ok(Ok(0)) => break,
+                    Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
+                    Ok(Err(e)) => return Err(e).context("reading the echo"),
+                    Err(_) => bail!("no echo within {}s", TIMEOUT.as_secs()),
+                }
+            }
+            Ok(received)
+        }
+        Conn::Udp(socket) => {
+            socket.send(message).await.context("sending the datagram")?;
+            let mut buf = vec![0u8; 65_536];
+            match tokio::time::timeout(TIMEOUT, socket.recv(&mut buf)).await {
+                Ok(Ok(n)) => Ok(buf[..n].to_vec()),
+                Ok(Err(e)) => Err(e).context("receiving the echo"),
+                Err(_) => bail!(
+                    "no echo within {}s (UDP does not retransmit: is `sameport serve --proto udp` running?)",
+                    TIMEOUT.as_secs()
+                ),
+            }
+        }
+    }
+}
+
+async fn write_all(stream: &TcpStream, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut written = 0;
+    while written < bytes.len() {
+        stream.writable().await?;
+        match stream.try_write(&bytes[written..]) {
+            Ok(n) => written += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e).context("sending"),
+        }
+    }
+    Ok(())
+}
+
+async fn read_some(stream: &TcpStream, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        stream.readable().await?;
+        match stream.try_read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            result => return result,
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The sockets that carry data: the echo servers and the clients.
+//!
+//! * [`bind`]: open a listening socket (dual-stack, a large backlog) and
+//!   explain, in one line, why a port cannot be had;
+//! * [`tcp_server`]: the TCP echo server: one listening socket, one accepted
+//!   socket per client, all on the same local port;
+//! * [`udp_server`]: the UDP echo server: one socket for every client;
+//! * [`client`]: TCP and UDP clients, from chosen source addresses.
+
+pub mod bind;
+pub mod client;
+pub mod tcp_server;
+pub mod udp_server;

@@ -1,0 +1,234 @@
+//! How values are written in the output: plain, redacted, or stable.
+//!
+//! Writers paste sameport's output into lecture notes and blog posts. Two
+//! things get in their way, and this module handles both without touching the
+//! data the verdict is computed from:
+//!
+//! * **redaction** (`--redact`): every address that is not loopback becomes a
+//!   placeholder (`host-A`, `host-B` ... in order of first appearance, the same
+//!   placeholder for the same address throughout the output); ports are kept,
+//!   because the ports are the point;
+//! * **stable labels** (`--reproducible`): PIDs, fd numbers, inodes and user
+//!   names change on every run; they are replaced by the names of the parts
+//!   (`server`, `client-2`), fds by `fd1`, `fd2` ... numbered per holder in
+//!   order of first appearance, inodes by `i1`, `i2` ... likewise, and users by
+//!   `user`. Two runs print the same bytes, and what the numbers showed is kept:
+//!   the listener keeps its label from table to table, and every accepted
+//!   socket has a label of its own.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+
+use crate::kernel::{Holder, KernelSocket, is_loopback};
+
+/// The way values are written. One `Labels` serves a whole run, so a redacted
+/// address keeps its placeholder from the first table to the last.
+#[derive(Debug, Default)]
+pub struct Labels {
+    redact: bool,
+    stable: bool,
+    placeholders: Mutex<HashMap<IpAddr, String>>,
+    /// Stable mode: (holder label, fd) -> `fdN`, numbered per holder.
+    fds: Mutex<HashMap<(String, i32), String>>,
+    /// Stable mode: inode -> `iN`.
+    inodes: Mutex<HashMap<u64, String>>,
+}
+
+impl Labels {
+    /// Values as they are.
+    pub fn plain() -> Self {
+        Self::default()
+    }
+
+    pub fn new(redact: bool, stable: bool) -> Self {
+        Labels {
+            redact,
+            stable,
+            ..Labels::default()
+        }
+    }
+
+    /// Whether run-specific values are replaced by stable labels.
+    pub fn is_stable(&self) -> bool {
+        self.stable
+    }
+
+    /// An IP address, or its placeholder.
+    pub fn ip(&self, ip: IpAddr) -> String {
+        if !self.redact || is_loopback(ip) || ip.is_unspecified() {
+            return ip.to_string();
+        }
+        let mut placeholders = lock(&self.placeholders);
+        let next = placeholders.len();
+        placeholders
+            .entry(ip)
+            .or_insert_with(|| format!("host-{}", letters(next)))
+            .clone()
+    }
+
+    /// An (IP, port) pair as `ip:port`, with IPv6 addresses in brackets.
+    pub fn addr(&self, addr: SocketAddr) -> String {
+        match addr {
+            SocketAddr::V4(_) => format!("{}:{}", self.ip(addr.ip()), addr.port()),
+            SocketAddr::V6(_)
+                if self.redact && !is_loopback(addr.ip()) && !addr.ip().is_unspecified() =>
+            {
+                format!("{}:{}", self.ip(addr.ip()), addr.port())
+            }
+            SocketAddr::V6(_) => format!("[{}]:{}", addr.ip(), addr.port()),
+        }
+    }
+
+    /// The remote end of a socket, or `ip:*` when it has none (netstat's way).
+    pub fn remote(&self, socket: &KernelSocket) -> String {
+        match socket.remote {
+            Some(remote) => self.addr(remote),
+            None if socket.local.is_ipv6() => "[::]:*".to_string(),
+            None => "0.0.0.0:*".to_string(),
+        }
+    }
+
+    /// A PID, or the holder's stable label.
+    pub fn pid(&self, holder: &Holder) -> String {
+        if self.stable {
+            holder.label.clone().unwrap_or_else(|| "-".into())
+        } else {
+            holder.pid.to_string()
+        }
+    }
+
+    /// A holder's fd number, or its stable label (`fd1`, `fd2` ... per holder).
+    pub fn fd(&self, holder: &Holder) -> Option<String> {
+        let fd = holder.fd?;
+        if !self.stable {
+            return Some(fd.to_string());
+        }
+        let owner = holder.label.clone().unwrap_or_default();
+        let mut fds = lock(&self.fds);
+        let next = 1 + fds.keys().filter(|(o, _)| *o == owner).count();
+        Some(
+            fds.entry((owner, fd))
+                .or_insert_with(|| format!("fd{next}"))
+                .clone(),
+        )
+    }
+
+    /// A socket inode, or its stable label (`i1`, `i2` ...).
+    pub fn inode(&self, inode: Option<u64>) -> Option<String> {
+        let inode = inode?;
+        if !self.stable {
+            return Some(inode.to_string());
+        }
+        let mut inodes = lock(&self.inodes);
+        let next = inodes.len() + 1;
+        Some(
+            inodes
+                .entry(inode)
+                .or_insert_with(|| format!("i{next}"))
+                .clone(),
+        )
+    }
+
+    /// A user name, or `user` with stable labels.
+    pub fn user(&self, user: Option<&str>) -> Option<String> {
+        match (self.stable, user) {
+            (_, None) => None,
+            (true, Some(_)) => Some("user".into()),
+            (false, Some(user)) => Some(user.to_string()),
+        }
+    }
+}
+
+/// Each label map is changed by single inserts: a poisoned lock is still consistent.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// 0 -> A, 25 -> Z, 26 -> AA ...
+fn letters(mut n: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (n % 26) as u8);
+        if n < 26 {
+            break;
+        }
+        n = n / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_is_consistent_and_keeps_ports_and_loopback() {
+        let labels = Labels::new(true, false);
+        assert_eq!(
+            labels.addr("192.0.2.7:12000".parse().unwrap()),
+            "host-A:12000"
+        );
+        assert_eq!(
+            labels.addr("198.51.100.1:50426".parse().unwrap()),
+            "host-B:50426"
+        );
+        assert_eq!(
+            labels.addr("192.0.2.7:50427".parse().unwrap()),
+            "host-A:50427"
+        );
+        assert_eq!(
+            labels.addr("127.0.0.2:50428".parse().unwrap()),
+            "127.0.0.2:50428"
+        );
+        assert_eq!(
+            labels.addr("[2001:db8::1]:80".parse().unwrap()),
+            "host-C:80"
+        );
+        assert_eq!(labels.addr("[::]:80".parse().unwrap()), "[::]:80");
+    }
+
+    #[test]
+    fn plain_labels_show_values() {
+        let labels = Labels::plain();
+        assert_eq!(labels.addr("[::1]:12000".parse().unwrap()), "[::1]:12000");
+        let holder = Holder {
+            pid: 7,
+            fd: Some(5),
+            process: None,
+            user: None,
+            label: None,
+        };
+        assert_eq!(labels.fd(&holder), Some("5".into()));
+    }
+
+    #[test]
+    fn stable_labels_number_in_order_of_appearance() {
+        let labels = Labels::new(false, true);
+        let holder = |label: &str, fd| Holder {
+            pid: 4242,
+            fd: Some(fd),
+            process: None,
+            user: Some("ada".into()),
+            label: Some(label.into()),
+        };
+        assert_eq!(labels.pid(&holder("server", 9)), "server");
+        assert_eq!(labels.fd(&holder("server", 9)), Some("fd1".into()));
+        assert_eq!(labels.fd(&holder("server", 12)), Some("fd2".into()));
+        assert_eq!(labels.fd(&holder("client-1", 12)), Some("fd1".into()));
+        assert_eq!(labels.fd(&holder("server", 9)), Some("fd1".into()));
+        assert_eq!(labels.inode(Some(81_000)), Some("i1".into()));
+        assert_eq!(labels.inode(Some(70_000)), Some("i2".into()));
+        assert_eq!(labels.inode(Some(81_000)), Some("i1".into()));
+        assert_eq!(labels.user(Some("ada")), Some("user".into()));
+    }
+
+    #[test]
+    fn placeholder_letters_go_past_z() {
+        assert_eq!(letters(0), "A");
+        assert_eq!(letters(25), "Z");
+        assert_eq!(letters(26), "AA");
+        assert_eq!(letters(27), "AB");
+    }
+}
