@@ -91,15 +91,60 @@ impl From<ProtoArg> for Proto {
     }
 }
 
+/// `--format`: the output formats (see [`Format`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    /// Tables and a verdict, for people.
+    Table,
+    /// One JSON object per snapshot, one per line.
+    Json,
+    /// GitHub-flavoured Markdown tables, for lecture notes.
+    Markdown,
+    /// A Mermaid diagram (renders on GitHub): clients, the one port, the sockets.
+    Mermaid,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Mermaid => Format::Mermaid,
+        }
+    }
+}
+
+/// `--view`: which table(s) to print (see [`ViewKind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ViewArg {
+    /// `netstat -tanp`: one row per socket.
+    Netstat,
+    /// `lsof -i`: one row per process holding a socket.
+    Lsof,
+    /// Both tables.
+    Both,
+}
+
+impl From<ViewArg> for ViewKind {
+    fn from(v: ViewArg) -> ViewKind {
+        match v {
+            ViewArg::Netstat => ViewKind::Netstat,
+            ViewArg::Lsof => ViewKind::Lsof,
+            ViewArg::Both => ViewKind::Both,
+        }
+    }
+}
+
 /// Flags that choose how results are written.
 #[derive(Debug, Args)]
 struct OutputArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
-    /// Which table(s) to print.
-    #[arg(long, value_enum, default_value_t = ViewKind::Both)]
-    view: ViewKind,
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+    /// Which table(s) to print [default: netstat for demo, both elsewhere].
+    #[arg(long, value_enum)]
+    view: Option<ViewArg>,
     /// Summarise tables longer than this (JSON always has every row).
     #[arg(long, default_value_t = 50, value_name = "N", value_parser = at_least_one)]
     max_rows: usize,
@@ -109,13 +154,19 @@ struct OutputArgs {
 }
 
 impl OutputArgs {
-    fn output(&self) -> Output {
+    /// The output settings, with `default_view` where `--view` is not given
+    /// and stable labels when `reproducible`.
+    fn output_with(&self, default_view: ViewKind, reproducible: bool) -> Output {
         Output::new(
-            self.format,
-            self.view,
+            self.format.into(),
+            self.view.map_or(default_view, ViewKind::from),
             self.max_rows,
-            Labels::new(self.redact, false),
+            Labels::new(self.redact, reproducible),
         )
+    }
+
+    fn output(&self) -> Output {
+        self.output_with(ViewKind::Both, false)
     }
 }
 
@@ -149,18 +200,8 @@ struct DemoArgs {
     /// The same bytes on every run: fixed client ports, stable labels for PIDs, fds, inodes, users.
     #[arg(long)]
     reproducible: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
-    /// Which table(s) to print at each step.
-    #[arg(long, value_enum, default_value_t = ViewKind::Netstat)]
-    view: ViewKind,
-    /// Summarise tables longer than this.
-    #[arg(long, default_value_t = 50, value_name = "N", value_parser = at_least_one)]
-    max_rows: usize,
-    /// Replace every non-loopback IP address with a placeholder (host-A, host-B ...).
-    #[arg(long)]
-    redact: bool,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -290,9 +331,12 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo(args) => runtime()?.block_on(demo(args)),
-        Command::Inspect(args) => {
-            inspect::inspect(args.port, args.proto.into(), &args.output.output())
-        }
+        Command::Inspect(args) => inspect::inspect(
+            &crate::kernel::Kernel,
+            args.port,
+            args.proto.into(),
+            &args.output.output(),
+        ),
         Command::Serve(args) => runtime()?.block_on(serve(args)),
         Command::Connect(args) => runtime()?.block_on(connect(args)),
         Command::Scale(args) => {
@@ -341,12 +385,10 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         reproducible: args.reproducible,
         capture: args.capture,
     };
-    let labels = Labels::new(args.redact, args.reproducible);
-    demo::demo(
-        options,
-        Output::new(args.format, args.view, args.max_rows, labels),
-    )
-    .await
+    let output = args
+        .output
+        .output_with(ViewKind::Netstat, args.reproducible);
+    demo::demo(options, output).await
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {

@@ -32,7 +32,7 @@
 //! `capture`, `lab` and `os`.
 //!
 //! [`cli`] turns the command line into calls to [`commands`], [`exit`] lists
-//! the exit codes and [`shutdown`] waits for Ctrl-C.
+//! the exit codes and [`os::shutdown`] waits for Ctrl-C.
 
 pub mod capture;
 pub mod claim;
@@ -44,7 +44,7 @@ pub mod lab;
 pub mod net;
 pub mod os;
 pub mod output;
-pub mod shutdown;
+
 pub mod view;
 
 #[cfg(test)]

@@ -1,4 +1,9 @@
-//! Where and how results are written.
+//! Where and how results are written: the one place that decides by
+//! `--format`.
+//!
+//! The views in [`crate::view`] each write one thing in one format; the
+//! commands ask [`Output`] for "this snapshot", "this report", "this
+//! capture", and it picks the view for the format the user chose.
 //!
 //! Results go to stdout; messages about the run (listening on ..., stopped
 //! ...) go to stderr, so `--format json` output can be piped into `jq`
@@ -9,9 +14,11 @@ use std::io::{self, IsTerminal, Write};
 
 use serde_json::{Map, Value};
 
+use crate::capture::{CaptureEvidence, Segment};
 use crate::claim::snapshot::Snapshot;
 use crate::claim::verdict::Verdict;
 use crate::view::labels::Labels;
+use crate::view::report::Report;
 use crate::view::{self, Format, TableOptions, ViewKind};
 
 /// The output settings of one run.
@@ -70,6 +77,88 @@ impl Output {
                 object.extend(view::json::snapshot(snapshot, verdict, &self.labels));
                 format!("{}\n", Value::Object(object))
             }
+        }
+    }
+
+    /// A snapshot, its verdict and facts of the run: JSON gets `extra` as one
+    /// more field named `key`; the other formats get the tables and `lines`.
+    pub fn snapshot_with(
+        &self,
+        snapshot: &Snapshot,
+        verdict: &Verdict,
+        heading: &str,
+        (key, extra): (&str, Value),
+        lines: &str,
+    ) -> String {
+        if self.format == Format::Json {
+            let mut object = view::json::snapshot(snapshot, verdict, &self.labels);
+            object.insert(key.into(), extra);
+            return format!("{}\n", Value::Object(object));
+        }
+        let mut text = self.snapshot(snapshot, verdict, heading, None);
+        text.push_str(lines);
+        text
+    }
+
+    /// The client side of the table: this process's sockets toward `port`.
+    /// (A Mermaid picture is of a server's port, so the client side is drawn
+    /// as tables.)
+    pub fn client_side(&self, snapshot: &Snapshot, port: u16) -> String {
+        let heading = format!("Client side: this process's sockets toward port {port}");
+        let body = || {
+            format!(
+                "{}{}",
+                view::socket_tables(snapshot, &self.tables, &self.labels),
+                view::mirror_line(snapshot)
+            )
+        };
+        match self.format {
+            Format::Json => format!("{}\n", view::json::sockets(snapshot, &self.labels)),
+            Format::Table | Format::Mermaid => {
+                format!("{heading}\n{}\n{}", "=".repeat(50), body())
+            }
+            Format::Markdown => format!("## {heading}\n\n{}", body()),
+        }
+    }
+
+    /// Captured segments and what they show; `sockets` is how many sockets
+    /// the socket table showed serving the clients.
+    pub fn capture(
+        &self,
+        heading: &str,
+        segments: &[Segment],
+        evidence: &CaptureEvidence,
+        sockets: usize,
+    ) -> String {
+        let labels = &self.labels;
+        if self.format == Format::Json {
+            let segments: Vec<Value> = segments
+                .iter()
+                .map(|s| view::capture::json(s, labels))
+                .collect();
+            let object = serde_json::json!({
+                "event": { "kind": "capture" },
+                "capture": segments,
+                "capture_evidence": view::capture::evidence_json(evidence, sockets, labels),
+            });
+            return format!("{object}\n");
+        }
+        let table = view::capture::table(segments, labels, self.format == Format::Markdown);
+        format!(
+            "{heading}\n{}\n{table}\nCapture: {}.\n",
+            "=".repeat(heading.len()),
+            evidence.sentence(sockets)
+        )
+    }
+
+    /// The demo's lab write-up.
+    pub fn report(&self, report: &Report) -> String {
+        use view::report;
+        match self.format {
+            Format::Table => report::text(report, &self.tables, &self.labels),
+            Format::Markdown => report::markdown(report, &self.tables, &self.labels),
+            Format::Json => report::json_lines(report, &self.labels),
+            Format::Mermaid => report::diagrams(report, &self.labels),
         }
     }
 }

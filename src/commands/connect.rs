@@ -19,9 +19,9 @@ use crate::claim::observe_off_thread;
 use crate::claim::snapshot::{Role, Snapshot};
 use crate::kernel::{Attribution, Kernel, OwnSockets, PortSide, Proto, Query};
 use crate::net::client::{Client, Conn, ConnectOptions, exchange, open_clients};
+use crate::os::{self, shutdown};
 use crate::output::{self, Output};
 use crate::view::show;
-use crate::{os, shutdown, view};
 
 /// Runs the `connect` command.
 pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<ExitCode> {
@@ -94,26 +94,7 @@ async fn print_client_view(
     to_stderr: bool,
 ) -> anyhow::Result<bool> {
     let snapshot = client_snapshot(options.proto, options.target.port(), own).await?;
-    let text = match output.format {
-        view::Format::Json => {
-            let object = view::json::sockets(&snapshot, &output.labels);
-            format!("{object}\n")
-        }
-        // The picture is of a server's port: the client side is drawn as tables.
-        view::Format::Table | view::Format::Mermaid => format!(
-            "Client side: this process's sockets toward port {}\n{}\n{}{}",
-            options.target.port(),
-            "=".repeat(50),
-            view::socket_tables(&snapshot, &output.tables, &output.labels),
-            view::mirror_line(&snapshot)
-        ),
-        view::Format::Markdown => format!(
-            "## Client side: this process's sockets toward port {}\n\n{}{}",
-            options.target.port(),
-            view::socket_tables(&snapshot, &output.tables, &output.labels),
-            view::mirror_line(&snapshot)
-        ),
-    };
+    let text = output.client_side(&snapshot, options.target.port());
     if to_stderr {
         eprint!("{text}");
         return Ok(true);

@@ -31,15 +31,18 @@ use tokio::sync::{oneshot, watch};
 
 use crate::capture::{self, Capture};
 use crate::claim::snapshot::Snapshot;
-use crate::claim::verdict::{self, Verdict};
-use crate::kernel::{self, Attribution, OwnSockets, PortSide, Proto, Query, Registration};
+use crate::claim::verdict::Verdict;
+use crate::claim::{Look, Observation, observe};
+use crate::kernel::{
+    Attribution, Kernel, OwnSockets, PortSide, Proto, Query, Registration, SocketState,
+};
 use crate::lab;
 use crate::net::bind;
 use crate::net::client::{self, Conn};
 use crate::net::tcp_server::{self, Activity, Config, Hooks};
 use crate::net::udp_server::{self, Clients};
 use crate::output::{self, Output};
-use crate::view::report::{self, CaptureStep, Report, Section, Step};
+use crate::view::report::{CaptureStep, Report, Section, Step};
 use crate::{exit, view};
 
 /// The first fixed client source port of `--reproducible` (as in the
@@ -113,12 +116,12 @@ pub async fn demo(options: DemoOptions, output: Output) -> anyhow::Result<ExitCo
     // network namespaces are removed on the way out.
     tokio::select! {
         done = all => done?,
-        signal = crate::shutdown::signal() => bail!("stopped by {signal}"),
+        signal = crate::os::shutdown::signal() => bail!("stopped by {signal}"),
     }
     if options.experiment == Experiment::Both {
         report.conclusion.push(contrast(options.clients, port));
     }
-    let text = report::render(&report, output.format, &output.tables, &output.labels);
+    let text = output.report(&report);
     output::print(&text)?;
     Ok(verdicts
         .iter()
@@ -337,21 +340,14 @@ impl DemoServer {
     }
 
     /// The server's side of the port, once the queues have drained.
-    async fn server_side(&self, proto: Proto) -> anyhow::Result<Snapshot> {
+    async fn server_side(&self, proto: Proto) -> anyhow::Result<Observation> {
         let peers = self
             .udp_clients
             .as_ref()
             .map(Clients::list)
             .unwrap_or_default();
-        let snapshot = settled(
-            &self.host,
-            proto,
-            self.addr.port(),
-            PortSide::Local,
-            &self.own,
-        )
-        .await?;
-        Ok(snapshot.with_peers(peers))
+        let look = ours(proto, self.addr.port(), PortSide::Local, &self.own).with_udp_peers(peers);
+        settled(&self.host, look).await
     }
 
     async fn stop(self) {
@@ -364,35 +360,33 @@ impl DemoServer {
 /// listener's Send-Q is its backlog limit, not data). The echo has come
 /// back by the time a step ends, but an acknowledgement may still be in
 /// flight; waiting for it makes the table the same on every run.
-async fn settled(
-    host: &Host,
-    proto: Proto,
-    port: u16,
-    side: PortSide,
-    own: &OwnSockets,
-) -> anyhow::Result<Snapshot> {
-    let query = Query { proto, port, side };
-    let attribution = Attribution::Own(own.clone());
+async fn settled(host: &Host, look: Look) -> anyhow::Result<Observation> {
     let mut last = None;
     for _ in 0..100 {
-        let attribution = attribution.clone();
-        let read = host
-            .run(move || kernel::read(&query, &attribution))
-            .await??;
-        let quiet = read.sockets.iter().all(|s| {
-            s.recv_q.unwrap_or(0) == 0
-                && (s.state == kernel::SocketState::Listen || s.send_q.unwrap_or(0) == 0)
-        });
-        // Only our own sockets belong in the demo's tables.
-        let read = read.only_ours();
-        let snapshot = Snapshot::new(port, proto, read.sockets, read.notes);
-        if quiet {
-            return Ok(snapshot);
+        let look = look.clone();
+        let seen = host.run(move || observe(&Kernel, &look)).await??;
+        if is_quiet(&seen.snapshot) {
+            return Ok(seen);
         }
-        last = Some(snapshot);
+        last = Some(seen);
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     last.ok_or_else(|| anyhow!("could not read the socket table"))
+}
+
+/// This process's sockets on one side of the port (only our own sockets
+/// belong in the demo's tables).
+fn ours(proto: Proto, port: u16, side: PortSide, own: &OwnSockets) -> Look {
+    Look::new(Query { proto, port, side }, Attribution::Own(own.clone())).only_ours()
+}
+
+/// Whether no socket has bytes waiting in a queue (a listener's Send-Q is
+/// its backlog limit, not data).
+fn is_quiet(snapshot: &Snapshot) -> bool {
+    snapshot.rows.iter().all(|row| {
+        let s = &row.socket;
+        s.recv_q.unwrap_or(0) == 0 && (s.state == SocketState::Listen || s.send_q.unwrap_or(0) == 0)
+    })
 }
 
 impl Run<'_> {
@@ -415,7 +409,7 @@ impl Run<'_> {
                  has one row: the listening socket (the textbook's \"welcoming socket\").",
                 port = self.port
             ),
-            server.server_side(Proto::Tcp).await?,
+            server.server_side(Proto::Tcp).await?.snapshot,
         )];
         let mut clients = Vec::new();
         for k in 1..=self.options.clients {
@@ -432,17 +426,15 @@ impl Run<'_> {
                     view::show(&echo),
                     self.port,
                     if k == 1 { self.sources.note() } else { "" }
-                ), server.server_side(Proto::Tcp).await?));
+                ), server.server_side(Proto::Tcp).await?.snapshot));
             clients.push(held);
         }
         let client_side = settled(
             &Host::Here,
-            Proto::Tcp,
-            self.port,
-            PortSide::Remote,
-            &server.own,
+            ours(Proto::Tcp, self.port, PortSide::Remote, &server.own),
         )
-        .await?;
+        .await?
+        .snapshot;
         steps.push(Step::table(
             "The clients' side of the same connections",
             view::mirror_line(&client_side).trim_end().to_string(),
@@ -473,7 +465,7 @@ impl Run<'_> {
             format!("The UDP server binds {}", server.addr),
             "The server creates one UDP socket and binds it to the port. There is no listen() and \
                    no accept(): it will receive from everyone with recvfrom() and answer with sendto().",
-            server.server_side(Proto::Udp).await?,
+            server.server_side(Proto::Udp).await?.snapshot,
         )];
         let mut clients = Vec::new();
         for k in 1..=self.options.clients {
@@ -496,17 +488,15 @@ impl Run<'_> {
                     view::show(&echo),
                     if k == 1 { self.sources.note() } else { "" },
                     p = self.port
-                ), server.server_side(Proto::Udp).await?));
+                ), server.server_side(Proto::Udp).await?.snapshot));
             clients.push((conn, registration));
         }
         let client_side = settled(
             &Host::Here,
-            Proto::Udp,
-            self.port,
-            PortSide::Remote,
-            &server.own,
+            ours(Proto::Udp, self.port, PortSide::Remote, &server.own),
         )
-        .await?;
+        .await?
+        .snapshot;
         steps.push(Step::table("The clients' side", format!(
                 "Each client's socket has its own local port and the server's port {} as its remote port \
                  (connect() on a UDP socket only fixes where datagrams go).",
@@ -555,7 +545,7 @@ impl Run<'_> {
         let mut steps = vec![Step::table(
             format!("The Web server listens on {}", server.addr),
             format!("One listening socket on the server's one port{port_note}."),
-            server.server_side(Proto::Tcp).await?,
+            server.server_side(Proto::Tcp).await?.snapshot,
         )];
         let host_a = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
         let host_c = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
@@ -587,7 +577,7 @@ impl Run<'_> {
             steps.push(Step::table(
                 title,
                 text,
-                server.server_side(Proto::Tcp).await?,
+                server.server_side(Proto::Tcp).await?.snapshot,
             ));
             clients.push(held);
         }
@@ -646,7 +636,7 @@ impl Run<'_> {
                 lab.server_addr(),
                 self.port
             ),
-            server.server_side(Proto::Tcp).await?,
+            server.server_side(Proto::Tcp).await?.snapshot,
         )];
         let mut clients = Vec::new();
         for (i, (namespace, ip)) in lab
@@ -673,7 +663,7 @@ impl Run<'_> {
                     subnet_of(local.ip())
                 ),
                 String::new(),
-                server.server_side(Proto::Tcp).await?,
+                server.server_side(Proto::Tcp).await?.snapshot,
             ));
             clients.push(held);
         }
@@ -716,8 +706,10 @@ async fn conclude<C>(
     clients: Vec<C>,
     ending: Ending,
 ) -> anyhow::Result<(Section, Verdict)> {
-    let last = server.server_side(ending.proto).await?;
-    let verdict = verdict::judge(&last);
+    let Observation {
+        snapshot: last,
+        verdict,
+    } = server.server_side(ending.proto).await?;
     // The section's words say why the claim holds; when it does not (one
     // client proves nothing), the verdict line alone says what is missing.
     let verdict_text = if verdict.holds() {

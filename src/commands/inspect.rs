@@ -12,28 +12,27 @@
 
 use std::process::ExitCode;
 
-use crate::claim::snapshot::Snapshot;
-use crate::claim::verdict;
+use crate::claim::{Look, Observation, observe};
 use crate::exit;
-use crate::kernel::{self, Attribution, PortSide, Proto, Query};
+use crate::kernel::{Attribution, PortSide, Proto, Query, SocketTable};
 use crate::output::{self, Output};
 
-/// Reads, judges and prints port `port` once.
-pub fn inspect(port: u16, proto: Proto, output: &Output) -> anyhow::Result<ExitCode> {
+/// Reads, judges and prints port `port` once. `table` is the kernel's
+/// ([`crate::kernel::Kernel`]) except in tests.
+pub fn inspect(
+    table: &dyn SocketTable,
+    port: u16,
+    proto: Proto,
+    output: &Output,
+) -> anyhow::Result<ExitCode> {
     let query = Query {
         proto,
         port,
         side: PortSide::Local,
     };
-    let read = kernel::read(&query, &Attribution::Search)?;
-    let snapshot = Snapshot::new(port, proto, read.sockets, read.notes);
-    let verdict = verdict::judge(&snapshot);
+    let Observation { snapshot, verdict } = observe(table, &Look::new(query, Attribution::Search))?;
     let heading = format!("Sockets on {proto} port {port} on this host");
     let text = output.snapshot(&snapshot, &verdict, &heading, None);
     output::print(&text)?;
-    let code = exit::for_verdict(&verdict);
-    // The process exits next. Freeing tens of thousands of rows one by one
-    // would cost a millisecond or two that the OS does for free at exit.
-    std::mem::forget(snapshot);
-    Ok(code)
+    Ok(exit::for_verdict(&verdict))
 }

@@ -11,13 +11,16 @@
 //! the next snapshot, which says how many it covers. A burst of 10,000
 //! connections therefore costs a handful of table reads, not 10,000.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 use tokio::sync::watch;
 
-use crate::claim::snapshot::Snapshot;
-use crate::claim::verdict::{self, Verdict};
+use crate::claim::snapshot::{Role, Snapshot};
+use crate::claim::verdict::Verdict;
+use crate::claim::{Look, Observation, observe_off_thread};
 use crate::kernel::{Attribution, Proto, Query, SocketTable};
 use crate::net::tcp_server::Activity;
 use crate::net::udp_server::Clients;
@@ -32,6 +35,69 @@ pub struct Reporter {
     pub output: Arc<Output>,
     /// UDP: the clients the server heard from (the table cannot show them).
     pub udp_clients: Option<Clients>,
+    /// Where to note the sockets each table showed serving clients, for
+    /// `--capture`'s sentence; `None` when nobody asks.
+    pub seen: Option<SeenSockets>,
+}
+
+/// The sockets the socket table has shown serving clients, over every table
+/// read during a run.
+///
+/// `serve --capture` says "the kernel delivered the segments to N different
+/// sockets". N must come from the socket table, as in `demo`: counting the
+/// clients in the capture instead would assume the very claim the tool is
+/// proving (one socket per 4-tuple).
+#[derive(Clone, Debug, Default)]
+pub struct SeenSockets(Arc<Mutex<Seen>>);
+
+#[derive(Debug, Default)]
+struct Seen {
+    /// TCP: the remote end of every accepted socket (one per connection).
+    accepted_peers: HashSet<SocketAddr>,
+    /// UDP: the server sockets, by local end and inode.
+    udp_servers: HashSet<(SocketAddr, Option<u64>)>,
+}
+
+impl SeenSockets {
+    /// Notes the serving sockets of one snapshot.
+    pub fn record(&self, snapshot: &Snapshot) {
+        let mut seen = self.lock();
+        for row in &snapshot.rows {
+            match row.role {
+                Role::Accepted | Role::Queued => {
+                    if let Some(remote) = row.socket.remote {
+                        seen.accepted_peers.insert(remote);
+                    }
+                }
+                Role::Server => {
+                    seen.udp_servers
+                        .insert((row.socket.local, row.socket.inode));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// How many different sockets the tables showed serving `clients`: for
+    /// TCP the accepted sockets whose remote end is one of them, for UDP the
+    /// server sockets (every client shares them).
+    pub fn serving(&self, proto: Proto, clients: &[SocketAddr]) -> usize {
+        let seen = self.lock();
+        match proto {
+            Proto::Tcp => clients
+                .iter()
+                .filter(|c| seen.accepted_peers.contains(c))
+                .count(),
+            Proto::Udp => seen.udp_servers.len(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
+        // Every update is a set insert, so a poisoned lock holds whole values.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 impl Reporter {
@@ -72,20 +138,20 @@ impl Reporter {
         }
     }
 
-    /// Reads the table off the async threads and judges it.
+    /// Reads the table off the async threads and judges it, through the one
+    /// pipeline.
     pub async fn snapshot(&self) -> anyhow::Result<(Snapshot, Verdict)> {
         let peers = self
             .udp_clients
             .as_ref()
             .map(Clients::list)
             .unwrap_or_default();
-        let table = self.table.clone();
-        let query = self.query;
-        let attribution = self.attribution.clone();
-        let read = tokio::task::spawn_blocking(move || table.read(&query, &attribution)).await??;
-        let snapshot =
-            Snapshot::new(query.port, query.proto, read.sockets, read.notes).with_peers(peers);
-        let verdict = verdict::judge(&snapshot);
+        let look = Look::new(self.query, self.attribution.clone()).with_udp_peers(peers);
+        let Observation { snapshot, verdict } =
+            observe_off_thread(self.table.clone(), look).await?;
+        if let Some(seen) = &self.seen {
+            seen.record(&snapshot);
+        }
         Ok((snapshot, verdict))
     }
 }
@@ -193,6 +259,7 @@ mod tests {
                 Labels::plain(),
             )),
             udp_clients: None,
+            seen: None,
         };
         let (tx, rx) = watch::channel(Activity::default());
         let follower = tokio::spawn(reporter.follow(rx));

@@ -18,18 +18,14 @@ use anyhow::Context;
 use tokio::sync::{oneshot, watch};
 
 use crate::capture::{self, Capture, Captured};
-use crate::commands::reporter::Reporter;
+use crate::claim::{Look, observe_off_thread};
+use crate::commands::reporter::{Reporter, SeenSockets};
 use crate::kernel::{Attribution, Kernel, OwnSockets, PortSide, Proto, Query};
 use crate::net::bind;
 use crate::net::tcp_server::{self, Activity, Config, Hooks, WhenFull};
 use crate::net::udp_server::{self, Clients};
+use crate::os::{self, shutdown};
 use crate::output::{self, Output};
-use crate::view::{self, Format};
-use crate::{os, shutdown};
-
-/// Fds kept free for everything that is not a client connection (stdio, the
-/// listener, the netlink socket of a table read, log files ...).
-const RESERVED_FDS: u64 = 64;
 
 /// What `serve` was asked to do.
 #[derive(Clone, Debug)]
@@ -71,10 +67,29 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     announce(Proto::Tcp, local);
 
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
-    let reporter = (!options.quiet)
-        .then(|| report_snapshots(Proto::Tcp, local.port(), &own, &output, None, activity_rx));
-    let (server_done, capture_task) =
-        follow_capture(capture, local.port(), Proto::Tcp, output.clone());
+    let seen = SeenSockets::default();
+    let reporter = (!options.quiet).then(|| {
+        report_snapshots(
+            Proto::Tcp,
+            local.port(),
+            &own,
+            &output,
+            None,
+            &seen,
+            activity_rx,
+        )
+    });
+    let table_side = CaptureTableSide {
+        own: own.clone(),
+        seen,
+    };
+    let (server_done, capture_task) = follow_capture(
+        capture,
+        local.port(),
+        Proto::Tcp,
+        table_side,
+        output.clone(),
+    );
     let config = Config {
         banner: options.banner,
         max_clients: options
@@ -113,6 +128,7 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
 
     let clients = Clients::new();
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
+    let seen = SeenSockets::default();
     let reporter = (!options.quiet).then(|| {
         report_snapshots(
             Proto::Udp,
@@ -120,11 +136,21 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
             &own,
             &output,
             Some(clients.clone()),
+            &seen,
             activity_rx,
         )
     });
-    let (server_done, capture_task) =
-        follow_capture(capture, local.port(), Proto::Udp, output.clone());
+    let table_side = CaptureTableSide {
+        own: own.clone(),
+        seen,
+    };
+    let (server_done, capture_task) = follow_capture(
+        capture,
+        local.port(),
+        Proto::Udp,
+        table_side,
+        output.clone(),
+    );
     let (stop, signal_rx) = stop_on_signal();
     let summary = udp_server::run(socket, stop, clients, Some(activity_tx)).await;
     if let Some(reporter) = reporter {
@@ -147,20 +173,27 @@ fn report_snapshots(
     own: &OwnSockets,
     output: &Arc<Output>,
     udp_clients: Option<Clients>,
+    seen: &SeenSockets,
     activity: watch::Receiver<Activity>,
 ) -> tokio::task::JoinHandle<Option<crate::claim::verdict::Verdict>> {
     let reporter = Reporter {
         table: Arc::new(Kernel),
-        query: Query {
-            proto,
-            port,
-            side: PortSide::Local,
-        },
+        query: server_query(proto, port),
         attribution: Attribution::Own(own.clone()),
         output: output.clone(),
         udp_clients,
+        seen: Some(seen.clone()),
     };
     tokio::spawn(reporter.follow(activity))
+}
+
+/// The server's side of the port: sockets whose local port is `port`.
+fn server_query(proto: Proto, port: u16) -> Query {
+    Query {
+        proto,
+        port,
+        side: PortSide::Local,
+    }
 }
 
 /// A future that completes on SIGINT/SIGTERM (the server's shutdown), and a
@@ -192,6 +225,7 @@ fn follow_capture(
     capture: Option<Capture>,
     port: u16,
     proto: Proto,
+    table_side: CaptureTableSide,
     output: Arc<Output>,
 ) -> (oneshot::Sender<()>, Option<tokio::task::JoinHandle<()>>) {
     let (done_tx, done_rx) = oneshot::channel::<()>();
@@ -207,7 +241,8 @@ fn follow_capture(
             if let Some(error) = &captured.error {
                 eprintln!("sameport: the capture stopped: {error}");
             }
-            let _ = output::print(&capture_text(&captured, port, proto, &output));
+            let sockets = table_side.sockets_serving(&captured, port, proto).await;
+            let _ = output::print(&capture_text(&captured, port, proto, sockets, &output));
         })
     });
     (done_tx, task)
@@ -224,43 +259,45 @@ async fn finish_capture(
     }
 }
 
-/// The captured segments and their evidence, in the output's format.
-fn capture_text(captured: &Captured, port: u16, proto: Proto, output: &Output) -> String {
-    let evidence = capture::evidence(&captured.segments, port, proto);
-    // One socket per client for TCP (a 4-tuple each), one for all for UDP.
-    let sockets = match proto {
-        Proto::Tcp => evidence.clients.len(),
-        Proto::Udp => 1,
-    };
-    let labels = &output.labels;
-    match output.format {
-        Format::Json => {
-            let segments: Vec<serde_json::Value> = captured
-                .segments
-                .iter()
-                .map(|s| view::capture::json(s, labels))
-                .collect();
-            let object = serde_json::json!({
-                "event": { "kind": "capture" },
-                "capture": segments,
-                "capture_evidence": view::capture::evidence_json(&evidence, sockets, labels),
-            });
-            format!("{object}\n")
+/// What the capture's sentence needs from the socket table: the sockets the
+/// reporter's tables showed, and this server's own sockets for one more read.
+struct CaptureTableSide {
+    own: OwnSockets,
+    seen: SeenSockets,
+}
+
+impl CaptureTableSide {
+    /// How many different sockets the socket table shows serving the
+    /// captured clients: those seen in the tables printed so far, plus a read
+    /// now (with `--quiet` no table was printed; connections still open show
+    /// up here).
+    async fn sockets_serving(&self, captured: &Captured, port: u16, proto: Proto) -> usize {
+        let look = Look::new(
+            server_query(proto, port),
+            Attribution::Own(self.own.clone()),
+        );
+        if let Ok(now) = observe_off_thread(Arc::new(Kernel), look).await {
+            self.seen.record(&now.snapshot);
         }
-        format => {
-            let heading = format!(
-                "Captured on {proto} port {port} ({} segments)",
-                captured.segments.len()
-            );
-            let table =
-                view::capture::table(&captured.segments, labels, format == Format::Markdown);
-            format!(
-                "{heading}\n{}\n{table}\nCapture: {}.\n",
-                "=".repeat(heading.len()),
-                evidence.sentence(sockets)
-            )
-        }
+        let evidence = capture::evidence(&captured.segments, port, proto);
+        self.seen.serving(proto, &evidence.clients)
     }
+}
+
+/// The captured segments and their evidence, in the output's format.
+fn capture_text(
+    captured: &Captured,
+    port: u16,
+    proto: Proto,
+    sockets: usize,
+    output: &Output,
+) -> String {
+    let evidence = capture::evidence(&captured.segments, port, proto);
+    let heading = format!(
+        "Captured on {proto} port {port} ({} segments)",
+        captured.segments.len()
+    );
+    output.capture(&heading, &captured.segments, &evidence, sockets)
 }
 
 /// Tells the user (on stderr) where the server listens and how to connect:
@@ -327,11 +364,8 @@ fn classroom_addresses(ipv6: bool) -> Vec<(String, IpAddr)> {
     addresses
 }
 
-/// One connection per open file the process may have, minus a reserve (a
-/// quarter of the limit when the limit is tiny, so `ulimit -n 64` still
-/// serves clients).
+/// One connection per open file the process may have, minus a reserve
+/// (see [`os::connections_within`]).
 pub fn default_max_clients(fd_limit: Option<u64>) -> usize {
-    let limit = fd_limit.unwrap_or(1024);
-    let reserve = RESERVED_FDS.min(limit / 4);
-    usize::try_from(limit.saturating_sub(reserve).max(1)).unwrap_or(usize::MAX)
+    os::connections_within(fd_limit.unwrap_or(1024))
 }

@@ -17,6 +17,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::kernel::{self, Attribution, Holder, PortSide, Proto, Query};
+use crate::os;
 
 /// The listen queue length asked for.
 pub const BACKLOG: i32 = 4096;
@@ -94,11 +95,9 @@ fn open(addr: SocketAddr, proto: Proto, backlog: i32) -> Result<Socket, BindErro
     if addr.is_ipv6() {
         socket.set_only_v6(false).map_err(other)?;
     }
-    // On Unix, SO_REUSEADDR lets a restarted server bind while the previous
-    // run's connections sit in TIME_WAIT. (On Windows it would let another
-    // program steal a port in use, so it is not set there.)
-    #[cfg(unix)]
-    if proto == Proto::Tcp {
+    // SO_REUSEADDR lets a restarted server bind while the previous run's
+    // connections sit in TIME_WAIT (where that is safe: see the constant).
+    if os::REUSE_ADDRESS_IS_SAFE && proto == Proto::Tcp {
         socket.set_reuse_address(true).map_err(other)?;
     }
     socket

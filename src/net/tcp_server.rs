@@ -314,11 +314,7 @@ impl Throttled {
 }
 
 fn hint(e: &io::Error) -> &'static str {
-    match e.raw_os_error() {
-        Some(libc::EMFILE) => " (this process has reached its open-file limit, `ulimit -n`)",
-        Some(libc::ENFILE) => " (the system-wide open-file table is full)",
-        _ => "",
-    }
+    crate::os::out_of_files_hint(e)
 }
 
 fn log_connection_error(peer: SocketAddr, e: &io::Error) {

@@ -9,9 +9,34 @@
 //! * [`prepare_child`], [`INHERITED_FD`] and [`terminate`]: `scale` hands its
 //!   listening socket to child processes and stops them by PID.
 //!
+//! * [`shutdown`]: waiting for Ctrl-C or SIGTERM.
+//!
 //! This module imports nothing else from the crate, so any layer may use it.
 
 use std::io;
+
+pub mod shutdown;
+
+/// Whether SO_REUSEADDR is safe on a listening socket. On Unix it lets a
+/// restarted server bind while the previous run's connections sit in
+/// TIME_WAIT; on Windows it would let another program steal a port in use.
+pub const REUSE_ADDRESS_IS_SAFE: bool = cfg!(unix);
+
+/// A few words on why accept failed, for the errors that mean "out of open
+/// files" (each connection is one), or nothing.
+pub fn out_of_files_hint(e: &io::Error) -> &'static str {
+    #[cfg(unix)]
+    match e.raw_os_error() {
+        Some(libc::EMFILE) => " (this process has reached its open-file limit, `ulimit -n`)",
+        Some(libc::ENFILE) => " (the system-wide open-file table is full)",
+        _ => "",
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        ""
+    }
+}
 
 /// A type a socket can be borrowed from (`AsFd` on Unix, `AsSocket` on Windows).
 #[cfg(unix)]
@@ -129,6 +154,39 @@ pub fn prepare_child(command: &mut std::process::Command, listener: Option<i32>)
             }
             Ok(())
         });
+    }
+}
+
+/// Takes the listening socket a parent passed as fd [`INHERITED_FD`], after
+/// checking it is what the parent promised: `LISTEN_FDS=1` and a socket.
+/// Only Unix passes fds by number.
+pub fn inherited_listener() -> io::Result<std::net::TcpListener> {
+    if std::env::var("LISTEN_FDS").ok().as_deref() != Some("1") {
+        return Err(io::Error::other(
+            "scale-worker is started by `sameport scale`, which passes it a listening socket as fd 3",
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd};
+        // SAFETY: fd 3 is only borrowed for the check; if it is not open,
+        // fstat fails and nothing is taken.
+        let inherited = unsafe { BorrowedFd::borrow_raw(INHERITED_FD) };
+        if socket_inode_of(inherited).is_none() {
+            return Err(io::Error::other(
+                "fd 3 is not a socket: scale-worker must be started by `sameport scale`",
+            ));
+        }
+        // SAFETY: fd 3 is open, is a socket, and was handed to this process to own.
+        let fd = unsafe { OwnedFd::from_raw_fd(INHERITED_FD) };
+        Ok(std::net::TcpListener::from(fd))
+    }
+    #[cfg(not(unix))]
+    {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "inheriting a socket by fd number needs Unix",
+        ))
     }
 }
 

@@ -30,7 +30,7 @@ use crate::claim::verdict::{Outcome, Verdict};
 use crate::view::labels::Labels;
 
 /// The output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Tables and a verdict, for people.
     Table,
@@ -43,7 +43,7 @@ pub enum Format {
 }
 
 /// Which table(s) to print.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ViewKind {
     /// `netstat -tanp`: one row per socket.
     Netstat,

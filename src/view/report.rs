@@ -9,9 +9,7 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use super::capture as capture_view;
-use super::{
-    Format, TableOptions, json as json_view, mermaid, outcome_word, socket_tables, verdict_line,
-};
+use super::{TableOptions, json as json_view, mermaid, outcome_word, socket_tables, verdict_line};
 use crate::capture::{CaptureEvidence, Segment};
 use crate::claim::snapshot::Snapshot;
 use crate::claim::verdict::Verdict;
@@ -79,17 +77,7 @@ pub struct CaptureStep {
     pub sockets: usize,
 }
 
-/// Writes the report in `format`.
-pub fn render(report: &Report, format: Format, options: &TableOptions, labels: &Labels) -> String {
-    match format {
-        Format::Table => text(report, options, labels),
-        Format::Markdown => markdown(report, options, labels),
-        Format::Json => json_lines(report, labels),
-        Format::Mermaid => diagrams(report, labels),
-    }
-}
-
-fn text(report: &Report, options: &TableOptions, labels: &Labels) -> String {
+pub fn text(report: &Report, options: &TableOptions, labels: &Labels) -> String {
     let mut out = String::new();
     underline(&mut out, &report.title, '=');
     for section in &report.sections {
@@ -149,7 +137,7 @@ fn wrap(text: &str) -> String {
     out
 }
 
-fn markdown(report: &Report, options: &TableOptions, labels: &Labels) -> String {
+pub fn markdown(report: &Report, options: &TableOptions, labels: &Labels) -> String {
     let mut out = format!("# {}\n", report.title);
     for section in &report.sections {
         blank_line(&mut out);
@@ -197,7 +185,7 @@ fn blank_line(out: &mut String) {
 }
 
 /// One JSON object per step, one per line, then one per conclusion.
-fn json_lines(report: &Report, labels: &Labels) -> String {
+pub fn json_lines(report: &Report, labels: &Labels) -> String {
     let mut out = String::new();
     for section in &report.sections {
         for (i, step) in section.steps.iter().enumerate() {
@@ -239,7 +227,7 @@ fn json_lines(report: &Report, labels: &Labels) -> String {
     out
 }
 
-fn diagrams(report: &Report, labels: &Labels) -> String {
+pub fn diagrams(report: &Report, labels: &Labels) -> String {
     let mut out = String::new();
     for section in &report.sections {
         if let Some(snapshot) = &section.diagram {

@@ -23,7 +23,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::net::client;
-use crate::{os, shutdown};
+use crate::os::{self, shutdown};
 
 /// Connects pending at once.
 const IN_FLIGHT: usize = 256;

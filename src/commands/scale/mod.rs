@@ -31,6 +31,7 @@ pub mod worker;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::{ExitCode, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
@@ -40,15 +41,13 @@ use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
 use crate::claim::snapshot::{Role, Snapshot};
-use crate::claim::verdict::{self, Verdict};
-use crate::kernel::{self, Attribution, PortSide, Proto, Query};
+use crate::claim::verdict::Verdict;
+use crate::claim::{Look, Observation, observe_off_thread};
+use crate::kernel::{Attribution, Kernel, PortSide, Proto, Query};
 use crate::net::bind;
 use crate::output::{self, Output};
-use crate::view::{self, Format};
 use crate::{exit, os};
 
-/// Open files every child keeps for itself (stdio, runtime, table reads).
-const RESERVED_FDS: u64 = 256;
 /// Connections per source address: under the ~28,000 ports of Linux's default
 /// ephemeral range (32768-60999), which is per (source IP, destination).
 const PER_SOURCE: usize = 25_000;
@@ -70,9 +69,18 @@ pub struct ScaleOptions {
     pub timeout: Duration,
 }
 
-/// A child process and what it has reported.
+/// What a child process of `scale` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    /// Accepts connections on the shared listening socket.
+    Worker,
+    /// Opens connections to it.
+    Clients,
+}
+
+/// The child processes.
 struct Fleet {
-    children: Vec<(Role, Child)>,
+    children: Vec<(Part, Child)>,
 }
 
 /// What a child reports on a line of its stdout.
@@ -124,7 +132,7 @@ pub async fn scale(options: ScaleOptions, output: Output) -> anyhow::Result<Exit
             Ok(result) => result,
             Err(_) => Err(anyhow!("filling {} connections took longer than {} s", options.connections, options.timeout.as_secs())),
         },
-        signal = crate::shutdown::signal() => Err(anyhow!("stopped by {signal}")),
+        signal = crate::os::shutdown::signal() => Err(anyhow!("stopped by {signal}")),
     };
     let result = match outcome {
         Ok(accepted) => report(&options, &fleet, accepted, started.elapsed(), &output).await,
@@ -150,9 +158,7 @@ impl Plan {
             bail!("--connections must be at least 1");
         }
         let fd_limit = os::raise_fd_limit().unwrap_or(1024);
-        let per_process = usize::try_from(fd_limit.saturating_sub(RESERVED_FDS))
-            .unwrap_or(usize::MAX)
-            .max(1);
+        let per_process = os::connections_within(fd_limit);
         let needed = options.connections.div_ceil(per_process);
         let workers = options.workers.unwrap_or(needed);
         if workers == 0 || workers.saturating_mul(per_process) < options.connections {
@@ -205,7 +211,7 @@ impl Fleet {
                 &plan.per_process.to_string(),
             ]);
             os::prepare_child(&mut command, Some(fd));
-            self.spawn(Role::Accepted, command, reports)?;
+            self.spawn(Part::Worker, command, reports)?;
         }
         Ok(())
     }
@@ -229,14 +235,14 @@ impl Fleet {
             ]);
             command.args(["--from", &from.join(",")]);
             os::prepare_child(&mut command, None);
-            self.spawn(Role::Client, command, reports)?;
+            self.spawn(Part::Clients, command, reports)?;
         }
         Ok(())
     }
 
     fn spawn(
         &mut self,
-        role: Role,
+        part: Part,
         command: std::process::Command,
         reports: &mpsc::UnboundedSender<Report>,
     ) -> anyhow::Result<()> {
@@ -263,14 +269,14 @@ impl Fleet {
             }
             let _ = reports.send(Report::Gone);
         });
-        self.children.push((role, child));
+        self.children.push((part, child));
         Ok(())
     }
 
-    fn pids(&self, role: Role) -> Vec<u32> {
+    fn pids(&self, part: Part) -> Vec<u32> {
         self.children
             .iter()
-            .filter(|(r, _)| *r == role)
+            .filter(|(r, _)| *r == part)
             .filter_map(|(_, c)| c.id())
             .collect()
     }
@@ -278,11 +284,11 @@ impl Fleet {
     /// SIGTERM to every child (clients first, so workers see orderly closes),
     /// then SIGKILL to any that is still there after the grace period.
     async fn stop(mut self) {
-        self.children.sort_by_key(|(role, _)| *role != Role::Client);
+        self.children
+            .sort_by_key(|(part, _)| *part != Part::Clients);
         for (_, child) in &self.children {
-            if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
-                // SAFETY: kill() on the PID of our own, not yet reaped, child.
-                unsafe { libc::kill(pid, libc::SIGTERM) };
+            if let Some(pid) = child.id() {
+                os::terminate(pid);
             }
         }
         let deadline = Instant::now() + STOP_GRACE;
@@ -374,11 +380,9 @@ async fn report(
         side: PortSide::Local,
     };
     let read_started = Instant::now();
-    let read =
-        tokio::task::spawn_blocking(move || kernel::read(&query, &Attribution::Search)).await??;
+    let look = Look::new(query, Attribution::Search);
+    let Observation { snapshot, verdict } = observe_off_thread(Arc::new(Kernel), look).await?;
     let read_time = read_started.elapsed();
-    let snapshot = Snapshot::new(options.port, Proto::Tcp, read.sockets, read.notes);
-    let verdict = verdict::judge(&snapshot);
     let memory = Memory::measure(fleet);
     let established = snapshot.with_role(Role::Accepted).count();
     let facts = Facts {
@@ -389,22 +393,17 @@ async fn report(
         read_time,
         memory,
     };
-    let text = match output.format {
-        Format::Json => {
-            let mut object = view::json::snapshot(&snapshot, &verdict, &output.labels);
-            object.insert("scale".into(), facts.json());
-            format!("{}\n", serde_json::Value::Object(object))
-        }
-        _ => {
-            let heading = format!(
-                "{} connections on TCP port {}",
-                options.connections, options.port
-            );
-            let mut text = output.snapshot(&snapshot, &verdict, &heading, None);
-            text.push_str(&facts.lines(&snapshot, &verdict));
-            text
-        }
-    };
+    let heading = format!(
+        "{} connections on TCP port {}",
+        options.connections, options.port
+    );
+    let text = output.snapshot_with(
+        &snapshot,
+        &verdict,
+        &heading,
+        ("scale", facts.json()),
+        &facts.lines(&snapshot, &verdict),
+    );
     output::print(&text)?;
     if established < options.connections {
         eprintln!(
@@ -480,8 +479,8 @@ struct Memory {
 impl Memory {
     fn measure(fleet: &Fleet) -> Memory {
         Memory {
-            workers: rss(&fleet.pids(Role::Accepted)),
-            clients: rss(&fleet.pids(Role::Client)),
+            workers: rss(&fleet.pids(Part::Worker)),
+            clients: rss(&fleet.pids(Part::Clients)),
             kernel: crate::kernel::kernel_tcp_memory(),
         }
     }

@@ -8,16 +8,15 @@
 //! It prints `accepted N` on stdout when its count changes (at most ten times
 //! a second) and stops on SIGTERM or Ctrl-C.
 
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::watch;
 
 use crate::net::tcp_server::{self, Activity, Config, Hooks, WhenFull};
-use crate::{os, shutdown};
+use crate::os::{self, shutdown};
 
 /// Runs a worker on the inherited listening socket.
 pub async fn worker(max_clients: usize) -> anyhow::Result<ExitCode> {
@@ -39,24 +38,9 @@ pub async fn worker(max_clients: usize) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Takes fd 3, after checking it is what the parent promised: `LISTEN_FDS=1`
-/// and a socket.
+/// Takes the listening socket `scale` passed as fd 3.
 fn inherited_listener() -> anyhow::Result<tokio::net::TcpListener> {
-    if std::env::var("LISTEN_FDS").ok().as_deref() != Some("1") {
-        bail!(
-            "scale-worker is started by `sameport scale`, which passes it a listening socket as fd 3"
-        );
-    }
-    // SAFETY: an all-zero `stat` is a valid value to be overwritten.
-    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: fstat only reads fd 3's metadata.
-    let rc = unsafe { libc::fstat(os::INHERITED_FD, &mut stat) };
-    if rc != 0 || stat.st_mode & libc::S_IFMT != libc::S_IFSOCK {
-        bail!("fd 3 is not a socket: scale-worker must be started by `sameport scale`");
-    }
-    // SAFETY: fd 3 is open, is a socket, and was handed to this process to own.
-    let fd = unsafe { OwnedFd::from_raw_fd(os::INHERITED_FD) };
-    let listener = std::net::TcpListener::from(fd);
+    let listener = os::inherited_listener()?;
     listener
         .set_nonblocking(true)
         .context("making the inherited socket non-blocking")?;
