@@ -13,7 +13,7 @@ use crate::claim::snapshot::{Role, Snapshot};
 use crate::claim::verdict::{self, Outcome};
 use crate::kernel::{Holder, KernelSocket, Proto, SocketState};
 use crate::view::labels::Labels;
-use crate::view::{self, Format, TableOptions, ViewKind};
+use crate::view::{self, TableOptions, ViewKind};
 
 const PORT: u16 = 12000;
 
@@ -133,8 +133,9 @@ proptest! {
         }
         let json = view::json::snapshot(&snapshot, &verdict, &Labels::new(false, true));
         prop_assert_eq!(json["sockets"].as_array().map(Vec::len), Some(snapshot.rows.len()));
-        let _ = view::mermaid::diagram(&snapshot, &Labels::plain());
-        let _ = Format::Table;
+        let diagram = view::mermaid::diagram(&snapshot, &Labels::plain());
+        prop_assert!(diagram.starts_with("```mermaid\nflowchart"), "{}", diagram);
+        prop_assert!(diagram.ends_with("```\n"), "{}", diagram);
     }
 
     #[test]

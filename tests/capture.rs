@@ -1,6 +1,7 @@
 //! `--capture`: the segments on the wire, each counted once, all addressed to
-//! the one port. Needs root or CAP_NET_RAW (CI runs as root); skips with the
-//! reason otherwise.
+//! the one port. Capturing needs root or CAP_NET_RAW: those tests are marked
+//! `#[ignore]` with the reason, and CI (as root) runs them with
+//! `cargo test -- --include-ignored`.
 
 mod common;
 
@@ -9,29 +10,21 @@ use std::time::Duration;
 use common::{Running, sameport};
 use serde_json::Value;
 
-/// The demos use port 12000: one test at a time.
-static PORT_12000: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn can_capture() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
-    if !root {
-        eprintln!("skipped: capturing packets needs root or CAP_NET_RAW (CI runs as root)");
-    }
-    root
-}
+/// The demos use fixed client ports: one test at a time.
+static FIXED_CLIENT_PORTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The demo with a capture: one SYN per client (the loopback copy is not
 /// counted twice), every client segment addressed to port 12000, and the
 /// evidence in the verdict.
 #[test]
+#[ignore = "needs root: capturing packets needs CAP_NET_RAW (CI runs it with --include-ignored)"]
 fn demo_capture_shows_every_segment_once() {
-    if !can_capture() {
-        return;
-    }
-    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
+    common::require_root("capturing packets needs CAP_NET_RAW");
+    let _turn = FIXED_CLIENT_PORTS.lock().unwrap_or_else(|p| p.into_inner());
+    let port = common::demo_port();
     let out = sameport()
         .args(["demo", "--capture", "--reproducible", "--format", "json"])
+        .args(["--port", &port.to_string()])
         .output()
         .unwrap();
     assert!(
@@ -60,8 +53,8 @@ fn demo_capture_shows_every_segment_once() {
             .count();
         assert_eq!(hello, 1, "one hello from {client}");
     }
-    for s in segments.iter().filter(|s| s["src_port"] != 12000) {
-        assert_eq!(s["dst_port"], 12000, "{s}");
+    for s in segments.iter().filter(|s| s["src_port"] != port) {
+        assert_eq!(s["dst_port"], port, "{s}");
     }
     let evidence = &step["capture_evidence"];
     assert_eq!(evidence["all_to_port"], true);
@@ -78,10 +71,9 @@ fn demo_capture_shows_every_segment_once() {
 /// `serve --capture --capture-count N` prints the capture once N segments
 /// are in, and goes on serving.
 #[test]
+#[ignore = "needs root: capturing packets needs CAP_NET_RAW (CI runs it with --include-ignored)"]
 fn serve_capture_stops_after_the_count() {
-    if !can_capture() {
-        return;
-    }
+    common::require_root("capturing packets needs CAP_NET_RAW");
     let (server, port) = Running::serve_json(&["--capture", "--capture-count", "6"]);
     let out = sameport()
         .args([
@@ -117,7 +109,7 @@ fn serve_capture_stops_after_the_count() {
 /// exit, and nothing else done (no server started, nothing on stdout).
 #[test]
 fn without_privilege_one_line_and_nothing_else() {
-    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = FIXED_CLIENT_PORTS.lock().unwrap_or_else(|p| p.into_inner());
     for args in [
         &["demo", "--capture"][..],
         &["serve", "--capture", "--port", "12999"][..],

@@ -66,6 +66,8 @@ async fn one_mebibyte_of_random_bytes_is_echoed_exactly() {
 
 /// A 2,049-byte message whose 3-byte UTF-8 character is cut in two between
 /// two writes (and so between two reads on the server) comes back intact.
+/// The first half is echoed before the second is sent, which proves the
+/// server really read (and echoed) a piece that ends inside the character.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_character_split_across_reads_is_echoed_intact() {
     let echo = Echo::start(Config::default()).await;
@@ -76,10 +78,19 @@ async fn a_character_split_across_reads_is_echoed_intact() {
     let mut stream = TcpStream::connect(echo.addr).await.unwrap();
     stream.set_nodelay(true).unwrap();
     stream.write_all(&message[..1024]).await.unwrap(); // ends inside the €
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut first = vec![0u8; 1024];
+    tokio::time::timeout(Duration::from_secs(5), stream.read_exact(&mut first))
+        .await
+        .expect("the first piece echoed on its own")
+        .unwrap();
+    assert!(
+        std::str::from_utf8(&first).is_err(),
+        "the first piece must end inside the character"
+    );
     stream.write_all(&message[1024..]).await.unwrap();
-    let mut back = vec![0u8; message.len()];
-    stream.read_exact(&mut back).await.unwrap();
+    let mut rest = vec![0u8; message.len() - 1024];
+    stream.read_exact(&mut rest).await.unwrap();
+    let back = [first, rest].concat();
     assert_eq!(back, message);
     assert_eq!(
         std::str::from_utf8(&back).unwrap(),

@@ -41,8 +41,9 @@ pub enum Outcome {
     NotEnoughEvidence,
 }
 
-/// Why the table contradicts the claim.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why the table contradicts the claim. (Ordered so that a verdict lists its
+/// problems in the same order on every run.)
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Problem {
     /// An accepted socket whose local port is not the listening port.
     OtherLocalPort {
@@ -183,7 +184,7 @@ fn judge_udp(snapshot: &Snapshot) -> Verdict {
         .filter(|&(_, &count)| count > 1)
         .map(|(&local, &count)| Problem::SharedUdpAddress { local, count })
         .collect();
-    problems.sort_by_key(|p| format!("{p:?}"));
+    problems.sort();
     for row in &snapshot.rows {
         let s = &row.socket;
         if let (Proto::Udp, Some(remote)) = (s.proto, s.remote)

@@ -205,19 +205,21 @@ mod tests {
     use crate::view::labels::Labels;
     use crate::view::{Format, ViewKind};
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
 
-    /// A socket table that takes 50 ms per read and counts its reads, and
-    /// whose reads never overlap (the reporter must not start a second one
-    /// while the first runs).
-    #[derive(Default)]
-    struct SlowTable {
+    /// A socket table whose reads wait at a gate the test opens, and that
+    /// counts its reads and notices two at once. (No sleeps: the test
+    /// decides when a read ends, so the count is the same on every run.)
+    struct GatedTable {
+        /// Says "a read has started".
+        started: Mutex<std::sync::mpsc::Sender<()>>,
+        /// Each read takes one ticket before it returns.
+        tickets: Mutex<std::sync::mpsc::Receiver<()>>,
         reads: AtomicUsize,
         in_flight: AtomicUsize,
         overlapped: AtomicUsize,
     }
 
-    impl SocketTable for SlowTable {
+    impl SocketTable for GatedTable {
         fn read(
             &self,
             _query: &Query,
@@ -226,7 +228,8 @@ mod tests {
             if self.in_flight.fetch_add(1, Ordering::SeqCst) > 0 {
                 self.overlapped.fetch_add(1, Ordering::SeqCst);
             }
-            std::thread::sleep(Duration::from_millis(50));
+            let _ = self.started.lock().unwrap().send(());
+            let _ = self.tickets.lock().unwrap().recv();
             self.reads.fetch_add(1, Ordering::SeqCst);
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
             Ok(TableRead {
@@ -239,11 +242,20 @@ mod tests {
         }
     }
 
-    /// 200 accepts in a burst cost a handful of table reads, never two at once,
-    /// and the last table covers the last accept.
+    /// 200 accepts that arrive while a read runs cost one more read, not
+    /// 200: the reads never overlap, and the last table covers accept #200.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_burst_of_accepts_is_coalesced() {
-        let table = Arc::new(SlowTable::default());
+        let (started_tx, started) = std::sync::mpsc::channel();
+        let (tickets, tickets_rx) = std::sync::mpsc::channel();
+        let table = Arc::new(GatedTable {
+            started: Mutex::new(started_tx),
+            tickets: Mutex::new(tickets_rx),
+            reads: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
+            overlapped: AtomicUsize::new(0),
+        });
+        let seen = SeenSockets::default();
         let reporter = Reporter {
             table: table.clone(),
             query: Query {
@@ -259,29 +271,45 @@ mod tests {
                 Labels::plain(),
             )),
             udp_clients: None,
-            seen: None,
+            seen: Some(seen.clone()),
         };
         let (tx, rx) = watch::channel(Activity::default());
         let follower = tokio::spawn(reporter.follow(rx));
-        for accepted in 1..=200u64 {
-            tx.send_replace(Activity {
-                accepted,
-                last_peer: None,
-            });
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        drop(tx);
+        // The first read (of the listening socket) is now under way ...
+        tokio::task::spawn_blocking(move || started.recv().map(|()| started))
+            .await
+            .unwrap()
+            .map(|started| {
+                // ... and 200 accepts arrive while it runs.
+                for accepted in 1..=200u64 {
+                    tx.send_replace(Activity {
+                        accepted,
+                        last_peer: None,
+                    });
+                }
+                // Let the first read and the one after it finish, then stop.
+                tickets.send(()).unwrap();
+                tickets.send(()).unwrap();
+                let second = started.recv_timeout(std::time::Duration::from_secs(10));
+                assert!(second.is_ok(), "no read after the burst");
+                drop(tx);
+            })
+            .unwrap();
         let last = follower.await.unwrap();
-        let reads = table.reads.load(Ordering::SeqCst);
         assert!(last.is_some());
-        assert!(
-            (2..=10).contains(&reads),
-            "{reads} table reads for 200 accepts"
+        assert_eq!(
+            table.reads.load(Ordering::SeqCst),
+            2,
+            "reads for 200 accepts"
         );
         assert_eq!(
             table.overlapped.load(Ordering::SeqCst),
             0,
             "two reads at once"
+        );
+        assert_eq!(
+            seen.serving(Proto::Tcp, &["127.0.0.2:50426".parse().unwrap()]),
+            1
         );
     }
 }

@@ -37,9 +37,8 @@ pub mod model;
 pub mod own;
 pub mod portable;
 
-pub use imp::{socket_fd, socket_inode};
 pub use model::*;
-pub use own::{AsSocket, OwnSocket, OwnSockets, Registration};
+pub use own::{AsSocket, OwnSocket, OwnSockets, Registration, socket_fd, socket_inode};
 
 /// Something that answers socket-table queries.
 ///

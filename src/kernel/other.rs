@@ -5,8 +5,6 @@
 
 use super::model::{Attribution, KernelSocket, Query, TableError, TableRead};
 
-use crate::os::AsSocket;
-
 pub fn read_socket_table(
     query: &Query,
     attribution: &Attribution,
@@ -24,22 +22,6 @@ pub fn attribute(sockets: &mut [KernelSocket], attribution: &Attribution) -> Vec
         }
     }
     Vec::new()
-}
-
-#[cfg(unix)]
-pub fn socket_fd<S: AsSocket>(socket: &S) -> Option<i32> {
-    use std::os::fd::AsRawFd;
-    Some(socket.as_fd().as_raw_fd())
-}
-
-#[cfg(not(unix))]
-pub fn socket_fd<S: AsSocket>(_socket: &S) -> Option<i32> {
-    None
-}
-
-/// No socket inodes here: sockets are attributed by the PIDs netstat2 reports.
-pub fn socket_inode<S: AsSocket>(_socket: &S) -> Option<u64> {
-    None
 }
 
 /// The kernel's TCP memory is read from Linux's /proc only.

@@ -53,8 +53,8 @@ impl OwnSockets {
     /// Records that `socket` is ours. On systems without socket inodes this
     /// records nothing and the OS's own PID attribution is used instead.
     pub fn register<S: AsSocket>(&self, socket: &S, label: &str) -> Registration {
-        let fd = super::socket_fd(socket);
-        let inode = super::socket_inode(socket);
+        let fd = socket_fd(socket);
+        let inode = socket_inode(socket);
         if let (Some(fd), Some(inode)) = (fd, inode) {
             let own = OwnSocket {
                 fd,
@@ -89,5 +89,36 @@ impl OwnSockets {
         self.by_inode
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The fd number of a socket this process holds (`None` on Windows, where
+/// sockets are handles, not numbered fds).
+pub fn socket_fd<S: AsSocket>(socket: &S) -> Option<i32> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        Some(socket.as_fd().as_raw_fd())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = socket;
+        None
+    }
+}
+
+/// The inode number of a socket this process holds: `fstat` on the fd, no
+/// walk. This is the number the socket table reports for it, on Linux; other
+/// systems' tables have no inodes, and their sockets are attributed by the
+/// PIDs the OS reports.
+pub fn socket_inode<S: AsSocket>(socket: &S) -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        crate::os::socket_inode_of(socket.as_fd())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = socket;
+        None
     }
 }

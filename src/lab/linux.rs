@@ -557,8 +557,10 @@ fn first_line(stderr: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    //! These tests build real namespaces, so they need root and iproute2. They
-    //! run in CI (as root) and elsewhere print why they skipped.
+    //! The tests that build real namespaces need root and iproute2: they are
+    //! `#[ignore]`d with that reason, and CI (as root) runs them with
+    //! `cargo test -- --include-ignored`. Port 12000 here is inside the
+    //! namespaces, which have ports of their own.
 
     use super::*;
     use std::collections::BTreeSet;
@@ -572,14 +574,11 @@ mod tests {
     const PORT: u16 = 12000;
     const TIMEOUT: Duration = Duration::from_secs(5);
 
-    /// Whether the lab cannot be built here, printing why.
-    fn unavailable() -> bool {
-        match check() {
-            Ok(()) => false,
-            Err(e) => {
-                eprintln!("skipped: {e}");
-                true
-            }
+    /// Fails with the reason where the lab cannot be built (these tests
+    /// are `#[ignore]`d for that reason; CI runs them as root).
+    fn require_lab() {
+        if let Err(e) = check() {
+            panic!("this test needs the lab: {e}");
         }
     }
 
@@ -656,10 +655,9 @@ mod tests {
     /// inside the server host, shows the listener and every accepted socket;
     /// read in the machine's own namespace, it shows none of them.
     #[test]
+    #[ignore = "needs root: network namespaces (CI runs it with --include-ignored)"]
     fn clients_on_two_subnets_share_the_server_port() {
-        if unavailable() {
-            return;
-        }
+        require_lab();
         let lab = Lab::create(2).unwrap();
         let server = SocketAddr::new(lab.server_addr(), PORT);
         let listener = lab
@@ -719,10 +717,9 @@ mod tests {
     /// The server host forwards between the subnets, and that setting lives
     /// in its namespace.
     #[test]
+    #[ignore = "needs root: network namespaces (CI runs it with --include-ignored)"]
     fn the_server_host_is_a_router() {
-        if unavailable() {
-            return;
-        }
+        require_lab();
         let lab = Lab::create(1).unwrap();
         let forwarding = lab
             .server()
@@ -736,10 +733,9 @@ mod tests {
     /// comes from a panic; and no veth end ever appears in the machine's own
     /// namespace.
     #[test]
+    #[ignore = "needs root: network namespaces (CI runs it with --include-ignored)"]
     fn dropping_the_lab_removes_its_namespaces() {
-        if unavailable() {
-            return;
-        }
+        require_lab();
         let lab = Lab::create(1).unwrap();
         let names: Vec<String> = lab.names().iter().map(|n| n.to_string()).collect();
         assert_eq!(names.len(), 3);
@@ -770,10 +766,9 @@ mod tests {
     /// kernel's 15 characters) is a one-line error naming the command, and the
     /// namespaces made before it are deleted.
     #[test]
+    #[ignore = "needs root: network namespaces (CI runs it with --include-ignored)"]
     fn a_failed_step_removes_what_was_made() {
-        if unavailable() {
-            return;
-        }
+        require_lab();
         let mut lab = Lab::plan(&fresh_prefix(), 1);
         lab.subnets[1].server_link = "a-name-too-long-for-linux".to_string();
         let names: Vec<String> = lab.names().iter().map(|n| n.to_string()).collect();
@@ -794,10 +789,9 @@ mod tests {
 
     /// Cleanup can be asked for early; the drop after it does nothing.
     #[test]
+    #[ignore = "needs root: network namespaces (CI runs it with --include-ignored)"]
     fn remove_is_idempotent() {
-        if unavailable() {
-            return;
-        }
+        require_lab();
         let mut lab = Lab::create(1).unwrap();
         let names: Vec<String> = lab.names().iter().map(|n| n.to_string()).collect();
         lab.remove();
@@ -809,10 +803,9 @@ mod tests {
     /// Two labs built at the same moment get different names, and each works
     /// with the same addresses and port: namespaces do not see each other.
     #[test]
+    #[ignore = "needs root: network namespaces (CI runs it with --include-ignored)"]
     fn two_labs_at_once_do_not_collide() {
-        if unavailable() {
-            return;
-        }
+        require_lab();
         let (a, b) = std::thread::scope(|scope| {
             let a = scope.spawn(|| Lab::create(1));
             let b = scope.spawn(|| Lab::create(1));

@@ -16,6 +16,35 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("local addr").port()
 }
 
+/// A free port to run a demo on instead of 12000, `serve`'s default (a
+/// server a student left running on 12000 must not break `cargo test`). It
+/// has five digits like 12000, so tables keep their widths and the output
+/// can be compared with golden files by writing 12000 back in; it is never
+/// one of the demo's fixed client ports (50426 ...).
+pub fn demo_port() -> u16 {
+    for _ in 0..100 {
+        let port = free_port();
+        if port >= 10_000 && port != 12_000 && !(50_400..50_500).contains(&port) {
+            return port;
+        }
+    }
+    panic!("no free five-digit port in 100 tries");
+}
+
+/// Output of a run on `port`, written as if the run had used port 12000.
+pub fn as_if_on_12000(output: &[u8], port: u16) -> String {
+    String::from_utf8_lossy(output).replace(&port.to_string(), "12000")
+}
+
+/// Whether this process runs as root. Tests that need root are marked
+/// `#[ignore = "needs root ..."]` (CI runs them with `--include-ignored`) and
+/// call this to fail with the reason if someone runs them without it.
+pub fn require_root(why: &str) {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    assert!(root, "this test needs root: {why}");
+}
+
 /// The sameport binary under test.
 pub fn sameport() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sameport"))
@@ -120,30 +149,66 @@ pub fn have_ss() -> bool {
 }
 
 /// Runs sameport with `args` as the unprivileged user `nobody` when this
-/// test runs as root (as CI does), or as this user otherwise. `nobody` may
-/// not reach the build directory (a clone under /root), so a copy runs from
-/// a fresh directory everyone can read.
+/// test runs as root (as CI does), or as this user otherwise.
 pub fn run_unprivileged(args: &[&str]) -> std::process::Output {
-    use std::os::unix::fs::PermissionsExt;
-    use std::os::unix::process::CommandExt;
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         return sameport().args(args).output().expect("run sameport");
     }
-    let dir = std::env::temp_dir().join(format!(
-        "sameport-unprivileged-{}-{}",
-        std::process::id(),
-        args.join("_").len()
-    ));
-    std::fs::create_dir_all(&dir).expect("make a directory");
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let binary = dir.join("sameport");
-    std::fs::copy(env!("CARGO_BIN_EXE_sameport"), &binary).expect("copy the binary");
-    let mut command = Command::new(&binary);
-    command.args(args).uid(65534).gid(65534);
-    // Another test thread may fork while the copy is still open for writing;
-    // its child holds that fd until it execs, and exec of a file open for
-    // writing fails with ETXTBSY. Wait that moment out.
+    let copy = CopyForNobody::new(args);
+    let mut command = Command::new(&copy.binary);
+    std::os::unix::process::CommandExt::uid(&mut command, 65534);
+    std::os::unix::process::CommandExt::gid(&mut command, 65534);
+    command.args(args);
+    run_past_etxtbsy(&mut command)
+}
+
+/// Runs sameport with `args` as `nobody` in a fresh network namespace (its
+/// own loopback and ports, nothing shared with the machine). Needs root.
+pub fn run_in_private_netns_as_nobody(args: &[&str]) -> std::process::Output {
+    let copy = CopyForNobody::new(args);
+    let mut command = Command::new("unshare");
+    command
+        .args(["--net", "--", "sh", "-c"])
+        .arg(r#"ip link set lo up && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$0" "$@""#)
+        .arg(&copy.binary)
+        .args(args);
+    run_past_etxtbsy(&mut command)
+}
+
+/// A copy of the binary in a fresh directory everyone can read: `nobody` may
+/// not reach the build directory (a clone under /root). Removed when dropped.
+struct CopyForNobody {
+    dir: std::path::PathBuf,
+    binary: std::path::PathBuf,
+}
+
+impl CopyForNobody {
+    fn new(args: &[&str]) -> CopyForNobody {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!(
+            "sameport-unprivileged-{}-{}",
+            std::process::id(),
+            args.join("_").len()
+        ));
+        std::fs::create_dir_all(&dir).expect("make a directory");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let binary = dir.join("sameport");
+        std::fs::copy(env!("CARGO_BIN_EXE_sameport"), &binary).expect("copy the binary");
+        CopyForNobody { dir, binary }
+    }
+}
+
+impl Drop for CopyForNobody {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Another test thread may fork while a copy of the binary is still open for
+/// writing; its child holds that fd until it execs, and exec of a file open
+/// for writing fails with ETXTBSY. Wait that moment out.
+fn run_past_etxtbsy(command: &mut Command) -> std::process::Output {
     let mut out = command.output();
     for _ in 0..50 {
         match &out {
@@ -154,6 +219,5 @@ pub fn run_unprivileged(args: &[&str]) -> std::process::Output {
             _ => break,
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     out.expect("run sameport as nobody")
 }

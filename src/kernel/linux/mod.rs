@@ -4,10 +4,7 @@ mod procfs;
 mod sock_diag;
 
 use std::io;
-use std::os::fd::AsRawFd;
 use std::path::Path;
-
-use crate::os::AsSocket;
 
 use super::model::{Attribution, KernelSocket, Query, TableError, TableRead, holder, sort_sockets};
 
@@ -107,17 +104,6 @@ fn is_unsupported(e: &io::Error) -> bool {
         e.raw_os_error(),
         Some(libc::EPROTONOSUPPORT) | Some(libc::ENOENT) | Some(libc::EAFNOSUPPORT)
     )
-}
-
-/// The fd number of a socket this process holds.
-pub fn socket_fd<S: AsSocket>(socket: &S) -> Option<i32> {
-    Some(socket.as_fd().as_raw_fd())
-}
-
-/// The inode number of a socket this process holds: `fstat` on the fd, no walk.
-/// This is the number the socket table reports for it.
-pub fn socket_inode<S: AsSocket>(socket: &S) -> Option<u64> {
-    crate::os::socket_inode_of(socket.as_fd())
 }
 
 /// The kernel's memory for TCP sockets, in bytes (`mem` in /proc/net/sockstat,
