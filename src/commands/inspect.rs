@@ -36,3 +36,42 @@ pub fn inspect(
     output::print(&text)?;
     Ok(exit::for_verdict(&verdict))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::{KernelSocket, TableError, TableRead};
+    use crate::testing::{accepted, listener};
+    use crate::view::labels::Labels;
+    use crate::view::{Format, ViewKind};
+
+    /// A table that answers every query with the same rows.
+    struct FixedTable(Vec<KernelSocket>);
+
+    impl SocketTable for FixedTable {
+        fn read(&self, _: &Query, _: &Attribution) -> Result<TableRead, TableError> {
+            Ok(TableRead {
+                sockets: self.0.clone(),
+                notes: Vec::new(),
+            })
+        }
+    }
+
+    fn output() -> Output {
+        Output::new(Format::Json, ViewKind::Netstat, 50, Labels::plain())
+    }
+
+    #[test]
+    fn the_exit_code_follows_the_verdict_on_the_table() {
+        let holds = FixedTable(vec![
+            listener("0.0.0.0:8080"),
+            accepted("127.0.0.1:8080", "127.0.0.2:40000"),
+            accepted("127.0.0.1:8080", "127.0.0.3:40000"),
+        ]);
+        let code = inspect(&holds, 8080, Proto::Tcp, &output()).unwrap();
+        assert_eq!(code, ExitCode::SUCCESS);
+        let alone = FixedTable(vec![listener("0.0.0.0:8080")]);
+        let code = inspect(&alone, 8080, Proto::Tcp, &output()).unwrap();
+        assert_eq!(code, ExitCode::from(exit::NOT_ENOUGH_EVIDENCE));
+    }
+}
