@@ -75,6 +75,45 @@ fn demo_capture_shows_every_segment_once() {
     );
 }
 
+/// The capture table writes the flags of real segments as Wireshark's Info
+/// column does: `[SYN]`, `[SYN, ACK]`, `[PSH, ACK]`, in brackets and in
+/// Wireshark's order, never `ACK,PSH`.
+#[test]
+fn demo_capture_writes_flags_as_wireshark_does() {
+    if !can_capture() {
+        return;
+    }
+    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
+    let out = sameport()
+        .args(["demo", "--capture", "--reproducible"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let client_row = |flags: &str| {
+        stdout
+            .lines()
+            .filter(|l| l.contains("127.0.0.2:50426  127.0.0.1:12000") && l.contains(flags))
+            .count()
+    };
+    assert_eq!(client_row("TCP       [SYN]  "), 1, "{stdout}");
+    assert_eq!(client_row("[PSH, ACK]"), 1, "the hello: {stdout}");
+    let answers = stdout
+        .lines()
+        .filter(|l| l.contains("127.0.0.1:12000  127.0.0.2:50426") && l.contains("[SYN, ACK]"))
+        .count();
+    assert_eq!(answers, 1, "the server's answer: {stdout}");
+    assert!(
+        !stdout.contains("ACK,PSH") && !stdout.contains("SYN,ACK"),
+        "{stdout}"
+    );
+}
+
 /// `serve --capture --capture-count N` prints the capture once N segments
 /// are in, and goes on serving.
 #[test]
