@@ -386,6 +386,41 @@ mod tests {
         insta::assert_snapshot!(text);
     }
 
+    /// A PID the OS reports as 0 (unknown: Windows does this for TIME_WAIT
+    /// and the System Idle Process) prints as `-` in every view, never `0/-`
+    /// or a process 0; a real PID still prints.
+    #[test]
+    fn an_unknown_pid_prints_as_a_dash() {
+        let mut snap = three_clients();
+        let unknown = &mut snap.rows[1].socket.holders[0];
+        unknown.pid = 0;
+        unknown.process = None;
+        let verdict = judge(&snap);
+        let text = tables(
+            &snap,
+            &verdict,
+            &options(ViewKind::Both, 50),
+            &Labels::plain(),
+        );
+        assert!(!text.contains("0/-"), "{text}");
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("127.0.0.2:50426") && l.contains("ESTABLISHED"))
+            .collect();
+        assert_eq!(rows.len(), 2, "one netstat and one lsof row: {text}");
+        assert!(rows[0].ends_with("ESTABLISHED  -"), "netstat: {}", rows[0]);
+        let lsof: Vec<&str> = rows[1].split_whitespace().collect();
+        assert_eq!(&lsof[..2], ["-", "-"], "lsof COMMAND and PID: {}", rows[1]);
+        // The other rows keep their real PID.
+        assert!(text.contains("4242/sameport"), "{text}");
+        let value = json::snapshot(&snap, &verdict, &Labels::plain());
+        assert_eq!(value["sockets"][1]["pid"], serde_json::Value::Null);
+        assert_eq!(
+            value["sockets"][1]["holders"][0]["pid"],
+            serde_json::Value::Null
+        );
+    }
+
     #[test]
     fn colour_codes_only_when_asked() {
         let snap = three_clients();
