@@ -17,7 +17,7 @@ use crate::commands::inspect;
 use crate::commands::scale::{self, ScaleOptions};
 use crate::commands::serve::{self, ServeOptions};
 use crate::exit;
-use crate::kernel::Proto;
+use crate::kernel::{PortSide, Proto};
 use crate::net::bind;
 use crate::net::client::{self, ConnectOptions};
 use crate::output::Output;
@@ -300,6 +300,27 @@ struct ScaleClientsArgs {
     from: Vec<IpAddr>,
 }
 
+/// `inspect --side`: which end of the port to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SideArg {
+    /// The server's sockets: local port = the port.
+    Server,
+    /// The clients' sockets on this host: remote port = the port.
+    Client,
+    /// Both, as `netstat -tanp | grep :PORT` shows them.
+    Both,
+}
+
+impl From<SideArg> for PortSide {
+    fn from(side: SideArg) -> PortSide {
+        match side {
+            SideArg::Server => PortSide::Local,
+            SideArg::Client => PortSide::Remote,
+            SideArg::Both => PortSide::Either,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 struct InspectArgs {
     /// The port to inspect.
@@ -308,6 +329,9 @@ struct InspectArgs {
     /// TCP or UDP sockets.
     #[arg(long, value_enum, default_value_t = ProtoArg::Tcp)]
     proto: ProtoArg,
+    /// Which end of the port: the server's sockets, the clients' sockets on this host, or both.
+    #[arg(long, value_enum, default_value_t = SideArg::Both)]
+    side: SideArg,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -335,6 +359,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &crate::kernel::Kernel,
             args.port,
             args.proto.into(),
+            args.side.into(),
             &args.output.output(),
         ),
         Command::Serve(args) => runtime()?.block_on(serve(args)),
