@@ -281,6 +281,9 @@ struct ScaleArgs {
     /// Give up if filling takes longer than this many seconds.
     #[arg(long, default_value_t = 300, value_name = "SECS")]
     timeout: u64,
+    /// After the report, keep the connections open this many seconds (without a value: until Ctrl-C), to look at them with ss or inspect.
+    #[arg(long, value_name = "SECS", num_args = 0..=1, value_parser = hold_seconds)]
+    hold: Option<Option<Duration>>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -370,6 +373,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 port: args.port,
                 workers: args.workers.map(|w| w as usize),
                 timeout: Duration::from_secs(args.timeout),
+                hold: args
+                    .hold
+                    .map(|secs| secs.map_or(scale::Hold::UntilStopped, scale::Hold::For)),
             };
             runtime()?.block_on(scale::scale(options, args.output.output()))
         }
