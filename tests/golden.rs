@@ -164,7 +164,9 @@ fn a_busy_fixed_port_is_named() {
 /// The documents a user reads: every sample output marked
 /// `<!-- golden: NAME -->` is the golden file's exact text, and every command
 /// in a ```sh block runs as documented (demo and inspect exit as documented;
-/// serve starts and stops on Ctrl-C; connect reaches that server).
+/// serve starts and stops on Ctrl-C; connect reaches that server). A document
+/// that types `sameport` installs it first (`cargo install --path .`), or a
+/// newcomer gets "command not found"; `sudo` runs it by its full path.
 #[test]
 fn docs_show_golden_output_and_commands_that_work() {
     let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
@@ -186,7 +188,14 @@ fn docs_show_golden_output_and_commands_that_work() {
             checked += 1;
         }
         let mut server: Option<common::Running> = None;
+        let mut installed = false;
         for command in shell_commands(&text) {
+            installed |= command.trim() == "cargo install --path .";
+            let uses_sameport = command.split_whitespace().any(|w| w.contains("sameport"));
+            assert!(
+                installed || !uses_sameport,
+                "{doc}: `{command}` comes before `cargo install --path .`"
+            );
             run_documented(doc, &command, &mut server);
             checked += 1;
         }
@@ -251,6 +260,14 @@ fn run_documented(doc: &str, command: &str, server: &mut Option<common::Running>
             return;
         }
         words.remove(0);
+        // sudo has a PATH of its own, without Cargo's bin directory: the
+        // docs give it the installed program's full path.
+        assert_eq!(
+            words.get(..3).map(|w| w.join(" ")).as_deref(),
+            Some("\"$(command -v sameport)\""),
+            "{doc}: `{command}`: sudo must be given the full path, `sudo \"$(command -v sameport)\" ...`"
+        );
+        words.splice(..3, ["sameport".to_string()]);
     }
     let args: Vec<String> = match words
         .iter()
@@ -260,6 +277,10 @@ fn run_documented(doc: &str, command: &str, server: &mut Option<common::Running>
     {
         ["cargo", "test", ..] => {
             eprintln!("`{command}` from {doc}: this is the command running these tests");
+            return;
+        }
+        ["cargo", "install", "--path", "."] => {
+            eprintln!("`{command}` from {doc}: installs the binary these tests run as `sameport`");
             return;
         }
         ["cargo", "bench", ..] => {
