@@ -322,3 +322,19 @@ fn mermaid_draws_both_listeners_of_a_dual_listener_server() {
     unique.dedup();
     assert_eq!(ids.len(), unique.len(), "each node id once: {ids:?}");
 }
+
+/// A side that does not exist: one line on stderr naming it, exit 2.
+#[test]
+fn an_unknown_side_is_one_clear_line() {
+    let out = sameport()
+        .args(["inspect", "--side", "north"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("'north'") && stderr.contains("--side"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}

@@ -107,3 +107,19 @@ fn scale_hold_without_a_value_waits_for_ctrl_c() {
     assert!(stderr.contains("stopped by SIGINT"), "{stderr}");
     assert_eq!(established_on(port), 0, "closed after Ctrl-C");
 }
+
+/// A hold that is not a number of seconds: one line, exit 2, nothing started.
+#[test]
+fn a_bad_hold_is_one_clear_line() {
+    let out = common::sameport()
+        .args(["scale", "--connections", "10", "--hold", "soon"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("'soon'") && stderr.contains("seconds"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
