@@ -21,6 +21,24 @@ fn can_capture() -> bool {
     root
 }
 
+/// `sameport demo --capture --reproducible ARGS` (port 12000, one at a
+/// time): its stdout, once it succeeded.
+fn demo_capture(args: &[&str]) -> String {
+    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
+    let out = sameport()
+        .args(["demo", "--capture", "--reproducible"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The demo with a capture: one SYN per client (the loopback copy is not
 /// counted twice), every client segment addressed to port 12000, and the
 /// evidence in the verdict.
@@ -29,17 +47,8 @@ fn demo_capture_shows_every_segment_once() {
     if !can_capture() {
         return;
     }
-    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
-    let out = sameport()
-        .args(["demo", "--capture", "--reproducible", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+    let stdout = demo_capture(&["--format", "json"]);
+    let lines: Vec<Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
@@ -83,18 +92,7 @@ fn demo_capture_writes_flags_as_wireshark_does() {
     if !can_capture() {
         return;
     }
-    let _turn = PORT_12000.lock().unwrap_or_else(|p| p.into_inner());
-    let out = sameport()
-        .args(["demo", "--capture", "--reproducible"])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = demo_capture(&[]);
     let client_row = |flags: &str| {
         stdout
             .lines()

@@ -49,26 +49,6 @@ fn scale_holding(hold: &[&str]) -> (Running, u16) {
     (scale, port)
 }
 
-/// Waits at most `limit` for the child to exit by itself; its status and stderr.
-fn wait_exit(mut running: Running, limit: Duration) -> (std::process::ExitStatus, String) {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = running.child.try_wait().expect("try_wait") {
-            let mut stderr = String::new();
-            use std::io::Read;
-            let _ = running
-                .child
-                .stderr
-                .take()
-                .expect("stderr")
-                .read_to_string(&mut stderr);
-            return (status, stderr);
-        }
-        assert!(Instant::now() < deadline, "scale did not end its hold");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// `--hold 2`: the 200 connections are still in the table after the report,
 /// the message says how to look at them, and after about 2 s scale closes
 /// them and exits 0 by itself.
@@ -77,7 +57,10 @@ fn scale_hold_keeps_the_connections_for_a_while() {
     let (scale, port) = scale_holding(&["--hold", "2"]);
     let reported = Instant::now();
     assert_eq!(established_on(port), 200, "held after the report");
-    let (status, stderr) = wait_exit(scale, Duration::from_secs(30));
+    let mut scale = scale;
+    let (status, stderr) = scale
+        .wait_exit(Duration::from_secs(30))
+        .expect("scale ends its hold by itself");
     assert!(status.success(), "{stderr}");
     assert!(
         reported.elapsed() >= Duration::from_millis(1500),
