@@ -203,23 +203,7 @@ fn judge_udp(snapshot: &Snapshot) -> Verdict {
             });
         }
     }
-    // Clients: those the server saw, and connected client sockets on this
-    // host that send to one of the server sockets in the table.
-    let server_ends: Vec<SocketAddr> = snapshot
-        .with_role(Role::Server)
-        .map(|row| row.socket.local)
-        .collect();
-    let mut seen = BTreeSet::new();
-    let mut remotes = Vec::new();
-    let table_clients = snapshot
-        .with_role(Role::Client)
-        .filter(|row| sends_here(&row.socket, &server_ends))
-        .map(|row| row.socket.local);
-    for client in snapshot.peers.iter().copied().chain(table_clients) {
-        if seen.insert(client) {
-            remotes.push(client);
-        }
-    }
+    let remotes = udp_clients(snapshot);
     let servers: usize = per_address.values().sum();
     let missing = if servers == 0 {
         Some(Missing::NoServer)
@@ -241,6 +225,28 @@ fn judge_udp(snapshot: &Snapshot) -> Verdict {
         problems,
         missing,
     }
+}
+
+/// The clients of a UDP server that a snapshot shows, each once, in order:
+/// those the server heard from (its peers), then connected client sockets
+/// of this host that send to one of the server sockets in the table.
+pub fn udp_clients(snapshot: &Snapshot) -> Vec<SocketAddr> {
+    let server_ends: Vec<SocketAddr> = snapshot
+        .with_role(Role::Server)
+        .map(|row| row.socket.local)
+        .collect();
+    let table_clients = snapshot
+        .with_role(Role::Client)
+        .filter(|row| sends_here(&row.socket, &server_ends))
+        .map(|row| row.socket.local);
+    let mut seen = BTreeSet::new();
+    snapshot
+        .peers
+        .iter()
+        .copied()
+        .chain(table_clients)
+        .filter(|client| seen.insert(*client))
+        .collect()
 }
 
 /// Whether a client socket of this host sends to one of `servers`, the UDP

@@ -23,6 +23,7 @@ use std::fmt::Write;
 use std::net::SocketAddr;
 
 use crate::claim::snapshot::{Role, Snapshot};
+use crate::claim::verdict::udp_clients;
 use crate::kernel::Proto;
 use crate::view::labels::Labels;
 
@@ -87,12 +88,9 @@ fn tcp(out: &mut String, snapshot: &Snapshot, labels: &Labels) {
 
 fn udp(out: &mut String, snapshot: &Snapshot, labels: &Labels) {
     let port = snapshot.port;
-    let mut peers: Vec<SocketAddr> = snapshot.peers.clone();
-    for row in snapshot.with_role(Role::Client) {
-        if !peers.contains(&row.socket.local) {
-            peers.push(row.socket.local);
-        }
-    }
+    // The clients the verdict counts: a client row of this host that sends
+    // to another host's port is not drawn as this server's client.
+    let peers = udp_clients(snapshot);
     clients(out, peers.iter().copied(), labels);
     let servers: Vec<SocketAddr> = snapshot
         .with_role(Role::Server)
@@ -205,6 +203,23 @@ mod tests {
             2,
             "{text}"
         );
+    }
+
+    /// The UDP picture draws the clients the verdict counts: this host's
+    /// connected clients of the server, not a client of another host's port.
+    #[test]
+    fn udp_draws_only_this_servers_clients() {
+        let snap = snapshot(
+            53,
+            vec![
+                udp("0.0.0.0:53", None),
+                udp("127.0.0.2:40001", Some("127.0.0.1:53")),
+                udp("192.0.2.5:40002", Some("198.51.100.8:53")),
+            ],
+        );
+        let text = diagram(&snap, &Labels::plain());
+        assert!(text.contains("c1[\"127.0.0.2:40001\"]"), "{text}");
+        assert!(!text.contains("192.0.2.5"), "{text}");
     }
 
     #[test]
