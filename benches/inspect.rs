@@ -62,7 +62,9 @@ fn main() {
         let mut samples: [Vec<Duration>; 4] = Default::default();
         for round in 0..args.rounds {
             samples[0].push(time(
-                Command::new(binary).args(["inspect", "--port", &port_arg]),
+                // The server's side only, like `ss 'sport = :P'`: by default
+                // inspect also reads the clients' sockets of this host.
+                Command::new(binary).args(["inspect", "--port", &port_arg, "--side", "server"]),
             ));
             samples[1].push(time(Command::new("ss").args(["-tan", &filter])));
             samples[2].push(time(Command::new("ss").args(["-tanp", &filter])));

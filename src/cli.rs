@@ -17,7 +17,7 @@ use crate::commands::inspect;
 use crate::commands::scale::{self, ScaleOptions};
 use crate::commands::serve::{self, ServeOptions};
 use crate::exit;
-use crate::kernel::Proto;
+use crate::kernel::{PortSide, Proto};
 use crate::net::bind;
 use crate::net::client::{self, ConnectOptions};
 use crate::output::Output;
@@ -281,6 +281,9 @@ struct ScaleArgs {
     /// Give up if filling takes longer than this many seconds.
     #[arg(long, default_value_t = 300, value_name = "SECS")]
     timeout: u64,
+    /// After the report, keep the connections open this many seconds (without a value: until Ctrl-C), to look at them with ss or inspect.
+    #[arg(long, value_name = "SECS", num_args = 0..=1, value_parser = hold_seconds)]
+    hold: Option<Option<Duration>>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -300,6 +303,27 @@ struct ScaleClientsArgs {
     from: Vec<IpAddr>,
 }
 
+/// `inspect --side`: which end of the port to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SideArg {
+    /// The server's sockets: local port = the port.
+    Server,
+    /// The clients' sockets on this host: remote port = the port.
+    Client,
+    /// Both, as `netstat -tanp | grep :PORT` shows them.
+    Both,
+}
+
+impl From<SideArg> for PortSide {
+    fn from(side: SideArg) -> PortSide {
+        match side {
+            SideArg::Server => PortSide::Local,
+            SideArg::Client => PortSide::Remote,
+            SideArg::Both => PortSide::Either,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 struct InspectArgs {
     /// The port to inspect.
@@ -308,6 +332,9 @@ struct InspectArgs {
     /// TCP or UDP sockets.
     #[arg(long, value_enum, default_value_t = ProtoArg::Tcp)]
     proto: ProtoArg,
+    /// Which end of the port: the server's sockets, the clients' sockets on this host, or both.
+    #[arg(long, value_enum, default_value_t = SideArg::Both)]
+    side: SideArg,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -335,6 +362,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &crate::kernel::Kernel,
             args.port,
             args.proto.into(),
+            args.side.into(),
             &args.output.output(),
         ),
         Command::Serve(args) => runtime()?.block_on(serve(args)),
@@ -345,6 +373,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 port: args.port,
                 workers: args.workers.map(|w| w as usize),
                 timeout: Duration::from_secs(args.timeout),
+                hold: args
+                    .hold
+                    .map(|secs| secs.map_or(scale::Hold::UntilStopped, scale::Hold::For)),
             };
             runtime()?.block_on(scale::scale(options, args.output.output()))
         }

@@ -13,18 +13,17 @@ use serde_json::Value;
 /// The demos use fixed client ports: one test at a time.
 static FIXED_CLIENT_PORTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// The demo with a capture: one SYN per client (the loopback copy is not
-/// counted twice), every client segment addressed to port 12000, and the
-/// evidence in the verdict.
-#[test]
-#[ignore = "needs root: capturing packets needs CAP_NET_RAW (CI runs it with --include-ignored)"]
-fn demo_capture_shows_every_segment_once() {
-    common::require_root("capturing packets needs CAP_NET_RAW");
+/// `sameport demo --capture --reproducible ARGS` on a free port (the demos
+/// share fixed client ports: one at a time): its stdout, written as if on
+/// port 12000, once it succeeded.
+fn demo_capture(args: &[&str]) -> String {
     let _turn = FIXED_CLIENT_PORTS.lock().unwrap_or_else(|p| p.into_inner());
     let port = common::demo_port();
     let out = sameport()
-        .args(["demo", "--capture", "--reproducible", "--format", "json"])
+        .args(["demo", "--capture", "--reproducible"])
+        .args(args)
         .args(["--port", &port.to_string()])
+        .env("NO_COLOR", "1")
         .output()
         .unwrap();
     assert!(
@@ -32,7 +31,18 @@ fn demo_capture_shows_every_segment_once() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+    common::as_if_on_12000(&out.stdout, port)
+}
+
+/// The demo with a capture: one SYN per client (the loopback copy is not
+/// counted twice), every client segment addressed to port 12000, and the
+/// evidence in the verdict.
+#[test]
+#[ignore = "needs root: capturing packets needs CAP_NET_RAW (CI runs it with --include-ignored)"]
+fn demo_capture_shows_every_segment_once() {
+    common::require_root("capturing packets needs CAP_NET_RAW");
+    let stdout = demo_capture(&["--format", "json"]);
+    let lines: Vec<Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
@@ -53,8 +63,8 @@ fn demo_capture_shows_every_segment_once() {
             .count();
         assert_eq!(hello, 1, "one hello from {client}");
     }
-    for s in segments.iter().filter(|s| s["src_port"] != port) {
-        assert_eq!(s["dst_port"], port, "{s}");
+    for s in segments.iter().filter(|s| s["src_port"] != 12000) {
+        assert_eq!(s["dst_port"], 12000, "{s}");
     }
     let evidence = &step["capture_evidence"];
     assert_eq!(evidence["all_to_port"], true);
@@ -65,6 +75,33 @@ fn demo_capture_shows_every_segment_once() {
             .as_str()
             .unwrap()
             .contains("The capture agrees: every segment from the 3 clients")
+    );
+}
+
+/// The capture table writes the flags of real segments as Wireshark's Info
+/// column does: `[SYN]`, `[SYN, ACK]`, `[PSH, ACK]`, in brackets and in
+/// Wireshark's order, never `ACK,PSH`.
+#[test]
+#[ignore = "needs root: capturing packets needs CAP_NET_RAW (CI runs it with --include-ignored)"]
+fn demo_capture_writes_flags_as_wireshark_does() {
+    common::require_root("capturing packets needs CAP_NET_RAW");
+    let stdout = demo_capture(&[]);
+    let client_row = |flags: &str| {
+        stdout
+            .lines()
+            .filter(|l| l.contains("127.0.0.2:50426  127.0.0.1:12000") && l.contains(flags))
+            .count()
+    };
+    assert_eq!(client_row("TCP       [SYN]  "), 1, "{stdout}");
+    assert_eq!(client_row("[PSH, ACK]"), 1, "the hello: {stdout}");
+    let answers = stdout
+        .lines()
+        .filter(|l| l.contains("127.0.0.1:12000  127.0.0.2:50426") && l.contains("[SYN, ACK]"))
+        .count();
+    assert_eq!(answers, 1, "the server's answer: {stdout}");
+    assert!(
+        !stdout.contains("ACK,PSH") && !stdout.contains("SYN,ACK"),
+        "{stdout}"
     );
 }
 

@@ -175,8 +175,10 @@ fn a_busy_fixed_port_is_named() {
 /// The documents a user reads: every sample output marked
 /// `<!-- golden: NAME -->` is the golden file's exact text, and every command
 /// in a ```sh block runs as documented (demo and inspect exit as documented;
-/// serve starts and stops on Ctrl-C; connect reaches that server). Commands
-/// written with `sudo` run in [`documented_root_commands_work`].
+/// serve starts and stops on Ctrl-C; connect reaches that server). A document
+/// that types `sameport` installs it first (`cargo install --path .`), or a
+/// newcomer gets "command not found"; `sudo` runs it by its full path.
+/// Commands written with `sudo` run in [`documented_root_commands_work`].
 #[test]
 fn docs_show_golden_output_and_commands_that_work() {
     let _turn = FIXED_CLIENT_PORTS.lock().unwrap_or_else(|p| p.into_inner());
@@ -191,9 +193,23 @@ fn docs_show_golden_output_and_commands_that_work() {
             );
             checked += 1;
         }
+        assert_installed_before_use(doc, &text);
         checked += run_documented_commands(doc, &text, Privilege::User);
     }
     assert!(checked > 5, "the docs show commands and outputs");
+}
+
+/// A document that types `sameport` runs `cargo install --path .` first.
+fn assert_installed_before_use(doc: &str, text: &str) {
+    let mut installed = false;
+    for command in shell_commands(text) {
+        installed |= command.trim() == "cargo install --path .";
+        let uses_sameport = command.split_whitespace().any(|w| w.contains("sameport"));
+        assert!(
+            installed || !uses_sameport,
+            "{doc}: `{command}` comes before `cargo install --path .`"
+        );
+    }
 }
 
 /// The documented commands written with `sudo`, run as root.
@@ -309,11 +325,14 @@ fn run_documented(
         .collect();
     if words.first().map(String::as_str) == Some("sudo") {
         words.remove(0);
-    }
-    // `sudo "$(command -v sameport)" ...` is how a reader runs the installed
-    // binary as root.
-    if words.first().map(String::as_str) == Some("\"$(command -v sameport)\"") {
-        words[0] = "sameport".to_string();
+        // sudo has a PATH of its own, without Cargo's bin directory: the
+        // docs give it the installed program's full path.
+        assert_eq!(
+            words.get(..3).map(|w| w.join(" ")).as_deref(),
+            Some("\"$(command -v sameport)\""),
+            "{doc}: `{command}`: sudo must be given the full path, `sudo \"$(command -v sameport)\" ...`"
+        );
+        words.splice(..3, ["sameport".to_string()]);
     }
     let args: Vec<String> = match words
         .iter()
@@ -323,6 +342,10 @@ fn run_documented(
     {
         ["cargo", "test", ..] => {
             eprintln!("`{command}` from {doc}: this is the command running these tests");
+            return false;
+        }
+        ["cargo", "install", "--path", "."] => {
+            eprintln!("`{command}` from {doc}: installs the binary these tests run as `sameport`");
             return false;
         }
         ["cargo", "bench", ..] => {

@@ -307,15 +307,15 @@ mod tests {
         assert_eq!(syn.src, "127.0.0.2:50426".parse().unwrap());
         assert_eq!(syn.dst, "127.0.0.1:12000".parse().unwrap());
         assert_eq!(syn.proto, Proto::Tcp);
-        assert_eq!(flags(&syn), "SYN");
+        assert_eq!(flags(&syn), "[SYN]");
         assert_eq!(syn.len, 0);
         assert_eq!(syn.time, Duration::from_millis(5));
 
         let syn_ack = parse(&tcp4((SERVER, PORT), (CLIENT, 50426), "SYN,ACK", b""));
-        assert_eq!(flags(&syn_ack), "SYN,ACK");
+        assert_eq!(flags(&syn_ack), "[SYN, ACK]");
 
-        let data = parse(&tcp4((CLIENT, 50426), (SERVER, PORT), "ACK,PSH", b"hello"));
-        assert_eq!(flags(&data), "ACK,PSH");
+        let data = parse(&tcp4((CLIENT, 50426), (SERVER, PORT), "PSH,ACK", b"hello"));
+        assert_eq!(flags(&data), "[PSH, ACK]");
         assert_eq!(data.len, 5);
         assert_eq!(data.payload_head, b"hello");
     }
@@ -323,18 +323,37 @@ mod tests {
     #[test]
     fn only_the_first_bytes_of_a_long_payload_are_kept() {
         let payload = [b'x'; 100];
-        let data = parse(&tcp4((CLIENT, 50426), (SERVER, PORT), "ACK,PSH", &payload));
+        let data = parse(&tcp4((CLIENT, 50426), (SERVER, PORT), "PSH,ACK", &payload));
         assert_eq!(data.len, 100);
         assert_eq!(data.payload_head.len(), HEAD_LEN);
     }
 
+    /// Wireshark's Info column writes the flags in the order of their bits
+    /// (FIN, SYN, RST, PSH, ACK ...), comma-separated in brackets: the common
+    /// combinations of a connection's life, built from real headers.
     #[test]
-    fn flags_are_written_in_handshake_order() {
-        let close = parse(&tcp4((CLIENT, 50426), (SERVER, PORT), "FIN,ACK", b""));
-        assert_eq!(flags(&close), "FIN,ACK");
-        let reset = parse(&tcp4((SERVER, PORT), (CLIENT, 50426), "RST", b""));
-        assert_eq!(flags(&reset), "RST");
-        assert_eq!(TcpFlags::default().to_string(), "NONE");
+    fn flags_are_written_as_wireshark_writes_them() {
+        let cases = [
+            ("SYN", "[SYN]"),
+            ("SYN,ACK", "[SYN, ACK]"),
+            ("ACK", "[ACK]"),
+            ("PSH,ACK", "[PSH, ACK]"),
+            ("FIN,ACK", "[FIN, ACK]"),
+            ("FIN,PSH,ACK", "[FIN, PSH, ACK]"),
+            ("RST", "[RST]"),
+            ("RST,ACK", "[RST, ACK]"),
+        ];
+        for (set, written) in cases {
+            // The builder sets them in this order; the written order must not depend on it.
+            let reversed: Vec<&str> = set.split(',').rev().collect();
+            for order in [set.to_string(), reversed.join(",")] {
+                let segment = parse(&tcp4((CLIENT, 50426), (SERVER, PORT), &order, b""));
+                assert_eq!(flags(&segment), written, "flags {order}");
+            }
+        }
+        assert_eq!(TcpFlags::default().to_string(), "[<None>]");
+        let data = parse(&tcp4((CLIENT, 50426), (SERVER, PORT), "ACK,PSH", b"hi"));
+        assert_eq!(data.flags.unwrap().list(), "PSH, ACK", "the JSON value");
     }
 
     #[test]
@@ -371,7 +390,7 @@ mod tests {
 
     #[test]
     fn garbage_and_truncated_frames_are_skipped_without_panic() {
-        let frame = tcp4((CLIENT, 50426), (SERVER, PORT), "ACK,PSH", b"hello");
+        let frame = tcp4((CLIENT, 50426), (SERVER, PORT), "PSH,ACK", b"hello");
         for cut in 0..frame.len() {
             // Any prefix may parse or not, but must not panic.
             let _ = parse_frame(&frame[..cut], Duration::ZERO);
@@ -412,8 +431,8 @@ mod tests {
                 up("SYN", b""),
                 down("SYN,ACK", b""),
                 up("ACK", b""),
-                up("ACK,PSH", b"hello"),
-                down("ACK,PSH", b"hello"),
+                up("PSH,ACK", b"hello"),
+                down("PSH,ACK", b"hello"),
                 up("FIN,ACK", b""),
                 down("FIN,ACK", b""),
                 up("ACK", b""),

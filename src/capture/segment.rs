@@ -51,35 +51,46 @@ impl TcpFlags {
         }
     }
 
-    /// The names of the flags that are set, in the order the handshake reads
-    /// them: `SYN,ACK` (the server's answer), `ACK,PSH` (data), `FIN,ACK`.
+    /// The names of the flags that are set, in Wireshark's order: the order
+    /// of the bits in the header, lowest first (FIN is bit 0, SYN bit 1 ...).
+    /// So the server's answer to a SYN is `SYN, ACK`, data is `PSH, ACK` and a
+    /// close is `FIN, ACK`, as a student sees them in Wireshark's Info column.
+    /// (Wireshark calls the ECN-echo bit `ECN`.)
     pub fn names(&self) -> Vec<&'static str> {
         [
-            (self.syn, "SYN"),
             (self.fin, "FIN"),
+            (self.syn, "SYN"),
             (self.rst, "RST"),
-            (self.ack, "ACK"),
             (self.psh, "PSH"),
+            (self.ack, "ACK"),
             (self.urg, "URG"),
-            (self.ece, "ECE"),
+            (self.ece, "ECN"),
             (self.cwr, "CWR"),
         ]
         .into_iter()
         .filter_map(|(set, name)| set.then_some(name))
         .collect()
     }
-}
 
-/// `SYN`, `SYN,ACK`, `ACK,PSH`; `NONE` for a segment without flags (which a
-/// correct TCP never sends).
-impl fmt::Display for TcpFlags {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The names joined as Wireshark joins them, `PSH, ACK`; `<None>` for a
+    /// segment without flags (which a correct TCP never sends). This is the
+    /// JSON value; the table adds Wireshark's brackets (see the `Display`).
+    pub fn list(&self) -> String {
         let names = self.names();
         if names.is_empty() {
-            f.write_str("NONE")
+            "<None>".to_string()
         } else {
-            f.write_str(&names.join(","))
+            names.join(", ")
         }
+    }
+}
+
+/// `[SYN]`, `[SYN, ACK]`, `[PSH, ACK]`, `[FIN, ACK]`, `[RST, ACK]`: the flags
+/// exactly as Wireshark's Info column writes them, so a capture here and one
+/// in Wireshark can be compared line by line.
+impl fmt::Display for TcpFlags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}]", self.list())
     }
 }
 

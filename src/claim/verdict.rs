@@ -18,6 +18,14 @@
 //! socket is bound to each local address on P, no per-client (connected)
 //! socket sits on P, and at least two distinct clients were seen.
 //!
+//! Seeing UDP clients is the hard part, and it is the lesson: the server
+//! keeps **no socket per client**, so its side of the table never names one.
+//! A client shows up in only two ways: the server itself heard from it (the
+//! peers `serve` passes in, see [`Snapshot::peers`]), or the client runs on
+//! this host and called `connect()`, so that its own socket has remote port
+//! P (a `client` row). A client that uses `sendto()` without `connect()`, or
+//! one on another host, leaves no row here at all, and the verdict says so.
+//!
 //! The verdict is a pure function of a [`Snapshot`]: it is tested on hand-built
 //! rows as well as on the real table.
 
@@ -27,7 +35,7 @@ use std::net::SocketAddr;
 use serde::Serialize;
 
 use crate::claim::snapshot::{Role, Snapshot};
-use crate::kernel::{Proto, addr_key};
+use crate::kernel::{KernelSocket, Proto, addr_key, is_loopback};
 
 /// Whether the claim holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -196,15 +204,7 @@ fn judge_udp(snapshot: &Snapshot) -> Verdict {
             });
         }
     }
-    // Clients: those the server saw, and connected client sockets on this host.
-    let mut seen = BTreeSet::new();
-    let mut remotes = Vec::new();
-    let table_clients = snapshot.with_role(Role::Client).map(|row| row.socket.local);
-    for client in snapshot.peers.iter().copied().chain(table_clients) {
-        if seen.insert(client) {
-            remotes.push(client);
-        }
-    }
+    let remotes = udp_clients(snapshot);
     let servers: usize = per_address.values().sum();
     let missing = if servers == 0 {
         Some(Missing::NoServer)
@@ -226,6 +226,51 @@ fn judge_udp(snapshot: &Snapshot) -> Verdict {
         problems,
         missing,
     }
+}
+
+/// The clients of a UDP server that a snapshot shows, each once, in order:
+/// those the server heard from (its peers), then connected client sockets
+/// of this host that send to one of the server sockets in the table.
+pub fn udp_clients(snapshot: &Snapshot) -> Vec<SocketAddr> {
+    let server_ends: Vec<SocketAddr> = snapshot
+        .with_role(Role::Server)
+        .map(|row| row.socket.local)
+        .collect();
+    let table_clients = snapshot
+        .with_role(Role::Client)
+        .filter(|row| sends_here(&row.socket, &server_ends))
+        .map(|row| row.socket.local);
+    let mut seen = BTreeSet::new();
+    snapshot
+        .peers
+        .iter()
+        .copied()
+        .chain(table_clients)
+        .filter(|client| seen.insert(*client))
+        .collect()
+}
+
+/// Whether a client socket of this host sends to one of `servers`, the UDP
+/// server sockets on the port, rather than to the same port on another host
+/// (a DNS client asking 8.8.8.8:53 is no client of a local server on 53).
+///
+/// The table does not list this host's addresses, but a client tells where it
+/// sends: its remote address is this host when it is a loopback address, the
+/// address of a server socket, or the client's own local address (a datagram
+/// to one of this host's own addresses leaves from that same address). And a
+/// server socket receives it when it is bound to that address or to the
+/// wildcard of the family (an IPv6 wildcard also takes IPv4, dual-stack).
+fn sends_here(client: &KernelSocket, servers: &[SocketAddr]) -> bool {
+    let Some(remote) = client.remote else {
+        return false;
+    };
+    let ip = remote.ip();
+    let this_host =
+        is_loopback(ip) || ip == client.local.ip() || servers.iter().any(|s| s.ip() == ip);
+    let received = servers
+        .iter()
+        .any(|s| s.ip() == ip || (s.ip().is_unspecified() && (s.is_ipv6() || ip.is_ipv4())));
+    this_host && received
 }
 
 /// How many different values `keys` holds (by sorting: no hashing of
@@ -250,6 +295,15 @@ fn outcome(problems: &[Problem], missing: Option<Missing>) -> Outcome {
         Outcome::Holds
     }
 }
+
+/// What the table can and cannot show of a UDP server's clients (see the
+/// module docs): said whenever too few were seen, because the clients may
+/// well have sent, and the reason they are missing is the lesson itself.
+const UDP_CLIENTS_UNSEEN: &str = "A UDP server keeps no socket per client, so the \
+    table names a client only by the client's own socket: one on this host that called \
+    connect() (as `sameport connect --proto udp` does) points at the server's port. \
+    Clients on other hosts, and clients that use sendto() without connect(), leave no \
+    row here; only the server hears them all (`sameport serve --proto udp` counts them).";
 
 /// How many remote ends the explanation lists before it says "and N more".
 const LISTED_REMOTES: usize = 8;
@@ -360,7 +414,11 @@ impl Verdict {
                         "at least 2 clients must send to it to show that one socket serves them all"
                     }
                 };
-                format!("Not enough evidence yet: {seen}; {needed}.")
+                let text = format!("Not enough evidence yet: {seen}; {needed}.");
+                match self.proto {
+                    Proto::Tcp => text,
+                    Proto::Udp => format!("{text} {UDP_CLIENTS_UNSEEN}"),
+                }
             }
         }
     }
@@ -548,6 +606,69 @@ mod tests {
         let verdict = judge(&snap);
         assert_eq!(verdict.outcome, Outcome::Holds);
         assert_eq!(verdict.accepted, 2);
+    }
+
+    /// `inspect` knows no peers: connected client sockets on this host are
+    /// the only clients it can see, and two of them are enough.
+    #[test]
+    fn udp_clients_of_this_host_hold_without_peers() {
+        let snap = snapshot(
+            9999,
+            vec![
+                udp("0.0.0.0:9999", None),
+                udp("127.0.0.2:40001", Some("127.0.0.1:9999")),
+                udp("192.0.2.5:40002", Some("192.0.2.5:9999")),
+            ],
+        );
+        let verdict = judge(&snap);
+        assert_eq!(verdict.outcome, Outcome::Holds, "{verdict:?}");
+        assert_eq!(verdict.accepted, 2);
+        assert_eq!(
+            verdict.remotes,
+            vec![
+                "127.0.0.2:40001".parse::<SocketAddr>().unwrap(),
+                "192.0.2.5:40002".parse().unwrap()
+            ]
+        );
+    }
+
+    /// A DNS client of this host asking another host's port 53 is no client
+    /// of a local server on 53; neither is one sending where no server
+    /// socket of the table receives.
+    #[test]
+    fn udp_clients_of_other_hosts_servers_do_not_count() {
+        let snap = snapshot(
+            53,
+            vec![
+                udp("127.0.0.53:53", None),
+                udp("192.0.2.5:40001", Some("198.51.100.8:53")),
+                udp("192.0.2.5:40002", Some("198.51.100.9:53")),
+                udp("127.0.0.2:40003", Some("127.0.0.1:53")),
+            ],
+        );
+        let verdict = judge(&snap);
+        assert_eq!(verdict.outcome, Outcome::NotEnoughEvidence, "{verdict:?}");
+        assert_eq!(verdict.accepted, 0);
+    }
+
+    /// Too few UDP clients: the explanation says what the table can and
+    /// cannot show, since the clients may well have sent.
+    #[test]
+    fn too_few_udp_clients_explains_what_the_table_cannot_show() {
+        let verdict = judge(&snapshot(9999, vec![udp("0.0.0.0:9999", None)]));
+        assert_eq!(verdict.missing, Some(Missing::TooFewClients(0)));
+        let text = verdict.explanation(&plain);
+        assert!(text.starts_with("Not enough evidence yet: 0 clients of UDP port 9999"));
+        for part in [
+            "no socket per client",
+            "connect()",
+            "sendto()",
+            "other hosts",
+        ] {
+            assert!(text.contains(part), "{part}: {text}");
+        }
+        let tcp = judge(&snapshot(9999, vec![listener("0.0.0.0:9999")])).explanation(&plain);
+        assert!(!tcp.contains("sendto()"), "{tcp}");
     }
 
     #[test]

@@ -1,10 +1,22 @@
 //! The `inspect` command: the same proof for any server already running.
 //!
-//! `sameport inspect --port 80` reads the sockets whose local port is 80,
-//! whoever owns them (nginx, a Python server, a database ...), attributes them
-//! to processes the way `ss -p` and `lsof` do (but stopping as soon as every
+//! `sameport inspect --port 80` reads the sockets on port 80, whoever owns
+//! them (nginx, a Python server, a database ...), attributes them to
+//! processes the way `ss -p` and `lsof` do (but stopping as soon as every
 //! socket has an owner), prints the tables and the verdict once, and exits
 //! with the verdict as its exit code (see [`crate::exit`]).
+//!
+//! It reads both ends of the port, as `netstat -tanp | grep :80` does: the
+//! server's sockets (local port 80) and, when clients run on this host, the
+//! clients' own sockets (remote port 80), each shown with its role. The
+//! client rows are the mirror image of the accepted ones. `--side server`
+//! or `--side client` asks for one end only.
+//!
+//! For UDP the clients' side is the only way the table can show a client at
+//! all: a UDP server keeps one socket for everyone and no socket per client.
+//! Clients on this host that called `connect()` appear as `client` rows and
+//! count for the verdict; clients elsewhere, or that use `sendto()` without
+//! `connect()`, leave no trace, and the verdict says precisely that.
 //!
 //! Sockets of other users' processes can only be attributed by root; without
 //! it their PID columns show `-` and a note says why. The verdict does not
@@ -17,24 +29,40 @@ use crate::exit;
 use crate::kernel::{Attribution, PortSide, Proto, Query, SocketTable};
 use crate::output::{self, Output};
 
-/// Reads, judges and prints port `port` once. `table` is the kernel's
+/// Reads, judges and prints port `port` once: the sockets on `side` of it
+/// ([`PortSide::Either`] for both). `table` is the kernel's
 /// ([`crate::kernel::Kernel`]) except in tests.
 pub fn inspect(
     table: &dyn SocketTable,
     port: u16,
     proto: Proto,
+    side: PortSide,
     output: &Output,
 ) -> anyhow::Result<ExitCode> {
-    let query = Query {
-        proto,
-        port,
-        side: PortSide::Local,
-    };
-    let Observation { snapshot, verdict } = observe(table, &Look::new(query, Attribution::Search))?;
-    let heading = format!("Sockets on {proto} port {port} on this host");
-    let text = output.snapshot(&snapshot, &verdict, &heading, None);
+    let query = Query { proto, port, side };
+    let Observation {
+        mut snapshot,
+        verdict,
+    } = observe(table, &Look::new(query, Attribution::Search))?;
+    if side == PortSide::Remote {
+        snapshot.notes.push(format!(
+            "--side client shows only the clients' sockets; the verdict is about the server's \
+             side (local port {port}), which --side server or --side both shows"
+        ));
+    }
+    let text = output.snapshot(&snapshot, &verdict, &heading(proto, port, side), None);
     output::print(&text)?;
     Ok(exit::for_verdict(&verdict))
+}
+
+/// `Sockets on TCP port 80 on this host: ...`, naming the side(s) shown.
+pub fn heading(proto: Proto, port: u16, side: PortSide) -> String {
+    let which = match side {
+        PortSide::Either => "the server's side and its clients' side",
+        PortSide::Local => "the server's side",
+        PortSide::Remote => "the clients' side",
+    };
+    format!("Sockets on {proto} port {port} on this host: {which}")
 }
 
 #[cfg(test)]
@@ -68,10 +96,10 @@ mod tests {
             accepted("127.0.0.1:8080", "127.0.0.2:40000"),
             accepted("127.0.0.1:8080", "127.0.0.3:40000"),
         ]);
-        let code = inspect(&holds, 8080, Proto::Tcp, &output()).unwrap();
+        let code = inspect(&holds, 8080, Proto::Tcp, PortSide::Local, &output()).unwrap();
         assert_eq!(code, ExitCode::SUCCESS);
         let alone = FixedTable(vec![listener("0.0.0.0:8080")]);
-        let code = inspect(&alone, 8080, Proto::Tcp, &output()).unwrap();
+        let code = inspect(&alone, 8080, Proto::Tcp, PortSide::Local, &output()).unwrap();
         assert_eq!(code, ExitCode::from(exit::NOT_ENOUGH_EVIDENCE));
     }
 }

@@ -1,12 +1,15 @@
 //! The capture table (Wireshark-like) and its JSON.
 //!
 //! ```text
-//! No.  Time      Source           Destination      Protocol  Flags    Length  Data
-//! 1    0.000000  127.0.0.2:50426  127.0.0.1:12000  TCP       SYN      0
-//! 2    0.000031  127.0.0.1:12000  127.0.0.2:50426  TCP       SYN,ACK  0
-//! 3    0.000049  127.0.0.2:50426  127.0.0.1:12000  TCP       ACK      0
-//! 4    0.000180  127.0.0.2:50426  127.0.0.1:12000  TCP       ACK,PSH  5       hello
+//! No.  Time      Source           Destination      Protocol  Flags       Length  Data
+//! 1    0.000000  127.0.0.2:50426  127.0.0.1:12000  TCP       [SYN]       0
+//! 2    0.000031  127.0.0.1:12000  127.0.0.2:50426  TCP       [SYN, ACK]  0
+//! 3    0.000049  127.0.0.2:50426  127.0.0.1:12000  TCP       [ACK]       0
+//! 4    0.000180  127.0.0.2:50426  127.0.0.1:12000  TCP       [PSH, ACK]  5       hello
 //! ```
+//!
+//! *Flags* are written as Wireshark's Info column writes them (`[PSH, ACK]`),
+//! so the two can be compared line by line.
 //!
 //! Read down the *Destination* column of the client rows: every one ends in
 //! `:12000`, whichever accepted socket the kernel handed it to.
@@ -108,7 +111,8 @@ pub fn data(segment: &Segment) -> String {
 }
 
 /// One segment as a JSON object: `src_addr`, `src_port`, `dst_addr`,
-/// `dst_port`, `proto`, `flags` (`"SYN,ACK"`, `null` for UDP), `len`, `data`,
+/// `dst_port`, `proto`, `flags` (`"SYN, ACK"`: Wireshark's names and order,
+/// without the Info column's brackets; `null` for UDP), `len`, `data`,
 /// and `time_ms` (milliseconds since the capture started) unless labels are stable.
 pub fn json(segment: &Segment, labels: &Labels) -> Value {
     let mut object = json!({
@@ -117,7 +121,7 @@ pub fn json(segment: &Segment, labels: &Labels) -> Value {
         "src_port": segment.src.port(),
         "dst_addr": labels.ip(segment.dst.ip()),
         "dst_port": segment.dst.port(),
-        "flags": segment.flags.map(|f| f.to_string()),
+        "flags": segment.flags.map(|f| f.list()),
         "len": segment.len,
         "data": data(segment),
     });
@@ -195,11 +199,11 @@ mod tests {
         assert_eq!(
             table(&handshake(), &Labels::plain(), false),
             "\
-No.  Time      Source           Destination      Protocol  Flags    Length  Data
-1    0.000123  127.0.0.2:50426  127.0.0.1:12000  TCP       SYN      0
-2    0.001123  127.0.0.1:12000  127.0.0.2:50426  TCP       SYN,ACK  0
-3    0.002123  127.0.0.2:50426  127.0.0.1:12000  TCP       ACK,PSH  6       hello\\n
-4    0.003123  192.0.2.7:50427  127.0.0.1:12000  TCP       ACK,PSH  3       a|b
+No.  Time      Source           Destination      Protocol  Flags       Length  Data
+1    0.000123  127.0.0.2:50426  127.0.0.1:12000  TCP       [SYN]       0
+2    0.001123  127.0.0.1:12000  127.0.0.2:50426  TCP       [SYN, ACK]  0
+3    0.002123  127.0.0.2:50426  127.0.0.1:12000  TCP       [PSH, ACK]  6       hello\\n
+4    0.003123  192.0.2.7:50427  127.0.0.1:12000  TCP       [PSH, ACK]  3       a|b
 "
         );
     }
@@ -210,12 +214,12 @@ No.  Time      Source           Destination      Protocol  Flags    Length  Data
         assert_eq!(
             table(&handshake(), &labels, true),
             "\
-| No. | Source          | Destination     | Protocol | Flags   | Length | Data    |
-|-----|-----------------|-----------------|----------|---------|--------|---------|
-| 1   | 127.0.0.2:50426 | 127.0.0.1:12000 | TCP      | SYN     | 0      |         |
-| 2   | 127.0.0.1:12000 | 127.0.0.2:50426 | TCP      | SYN,ACK | 0      |         |
-| 3   | 127.0.0.2:50426 | 127.0.0.1:12000 | TCP      | ACK,PSH | 6      | hello\\n |
-| 4   | host-A:50427    | 127.0.0.1:12000 | TCP      | ACK,PSH | 3      | a\\|b    |
+| No. | Source          | Destination     | Protocol | Flags      | Length | Data    |
+|-----|-----------------|-----------------|----------|------------|--------|---------|
+| 1   | 127.0.0.2:50426 | 127.0.0.1:12000 | TCP      | [SYN]      | 0      |         |
+| 2   | 127.0.0.1:12000 | 127.0.0.2:50426 | TCP      | [SYN, ACK] | 0      |         |
+| 3   | 127.0.0.2:50426 | 127.0.0.1:12000 | TCP      | [PSH, ACK] | 6      | hello\\n |
+| 4   | host-A:50427    | 127.0.0.1:12000 | TCP      | [PSH, ACK] | 3      | a\\|b    |
 "
         );
     }
@@ -240,7 +244,7 @@ No.  Time      Source           Destination      Protocol  Flags    Length  Data
                 "src_port": 12000,
                 "dst_addr": "127.0.0.2",
                 "dst_port": 50426,
-                "flags": "SYN,ACK",
+                "flags": "SYN, ACK",
                 "len": 0,
                 "data": "",
                 "time_ms": 1.123,

@@ -83,7 +83,7 @@ fn socket(row: &Row, labels: &Labels) -> Value {
 
 fn holder(h: &Holder, labels: &Labels) -> Value {
     json!({
-        "pid": number_or_label(Some(labels.pid(h))),
+        "pid": number_or_label(labels.pid(h)),
         "process": h.process,
         "user": labels.user(h.user.as_deref()),
         "fd": number_or_label(labels.fd(h)),

@@ -22,6 +22,9 @@ use std::sync::Mutex;
 
 use crate::kernel::{Holder, KernelSocket, is_loopback};
 
+/// The PID an OS reports for a socket whose process it cannot name.
+const UNKNOWN_PID: u32 = 0;
+
 /// The way values are written. One `Labels` serves a whole run, so a redacted
 /// address keeps its placeholder from the first table to the last.
 #[derive(Debug, Default)]
@@ -89,12 +92,21 @@ impl Labels {
         }
     }
 
-    /// A PID, or the holder's stable label.
-    pub fn pid(&self, holder: &Holder) -> String {
+    /// A PID, or the holder's stable label; `None` when there is nothing
+    /// true to print, which the views write as `-`.
+    ///
+    /// PID 0 is never a process that holds a socket: it is what an OS reports
+    /// when it does not know the owner (Windows gives 0 for sockets of the
+    /// "System Idle Process" and for TIME_WAIT; the kernel's own sockets have
+    /// no process at all). Printing `0` would send a student looking for a
+    /// process 0, so it is written as unknown, like netstat's `-`.
+    pub fn pid(&self, holder: &Holder) -> Option<String> {
         if self.stable {
-            holder.label.clone().unwrap_or_else(|| "-".into())
+            holder.label.clone()
+        } else if holder.pid == UNKNOWN_PID {
+            None
         } else {
-            holder.pid.to_string()
+            Some(holder.pid.to_string())
         }
     }
 
@@ -213,7 +225,7 @@ mod tests {
             user: Some("ada".into()),
             label: Some(label.into()),
         };
-        assert_eq!(labels.pid(&holder("server", 9)), "server");
+        assert_eq!(labels.pid(&holder("server", 9)), Some("server".into()));
         assert_eq!(labels.fd(&holder("server", 9)), Some("fd1".into()));
         assert_eq!(labels.fd(&holder("server", 12)), Some("fd2".into()));
         assert_eq!(labels.fd(&holder("client-1", 12)), Some("fd1".into()));

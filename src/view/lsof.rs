@@ -47,7 +47,7 @@ fn cells(row: &Row, holder: Option<&Holder>, color: bool, labels: &Labels) -> Ve
     };
     vec![
         Cell::new(holder.and_then(|h| h.process.as_deref()).unwrap_or("-")),
-        Cell::new(holder.map_or_else(|| "-".to_string(), |h| labels.pid(h))),
+        Cell::new(or_dash(holder.and_then(|h| labels.pid(h)))),
         Cell::new(or_dash(holder.and_then(|h| labels.user(h.user.as_deref())))),
         // `u`: the socket is open for reading and writing, as every socket is.
         Cell::new(or_dash(

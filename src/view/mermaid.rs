@@ -13,11 +13,17 @@
 //!
 //! The output is a fenced ```` ```mermaid ```` block, ready to paste into
 //! Markdown. Long tables are cut to their first clients and a "... N more" node.
+//!
+//! Every node has an id of its own (`c1`, `l1`, `s1`, `u1` ...): Mermaid
+//! merges nodes that share an id and keeps only the last label, so a server
+//! with an IPv4 and an IPv6 listener on one port (nginx, redis) must give
+//! `l1` and `l2`, or one listener silently disappears from the picture.
 
 use std::fmt::Write;
 use std::net::SocketAddr;
 
 use crate::claim::snapshot::{Role, Snapshot};
+use crate::claim::verdict::udp_clients;
 use crate::kernel::Proto;
 use crate::view::labels::Labels;
 
@@ -47,11 +53,16 @@ fn tcp(out: &mut String, snapshot: &Snapshot, labels: &Labels) {
     clients(out, connections.iter().map(|&(_, remote)| remote), labels);
     let _ = writeln!(out, "    subgraph server[\"server: one TCP port, {port}\"]");
     let _ = writeln!(out, "        p{port}((\"port {port}\"))");
-    for row in snapshot.with_role(Role::Listener) {
+    let listeners: Vec<SocketAddr> = snapshot
+        .with_role(Role::Listener)
+        .map(|row| row.socket.local)
+        .collect();
+    for (i, local) in listeners.iter().enumerate() {
         let _ = writeln!(
             out,
-            "        listener[\"listening socket<br/>{} LISTEN\"]",
-            labels.addr(row.socket.local)
+            "        l{}[\"listening socket<br/>{} LISTEN\"]",
+            i + 1,
+            labels.addr(*local)
         );
     }
     for (i, &(local, remote)) in connections.iter().take(DRAWN).enumerate() {
@@ -70,19 +81,16 @@ fn tcp(out: &mut String, snapshot: &Snapshot, labels: &Labels) {
         let _ = writeln!(out, "    c{} -->|\"to port {port}\"| p{port}", i + 1);
         let _ = writeln!(out, "    p{port} -->|\"its own socket\"| s{}", i + 1);
     }
-    if snapshot.with_role(Role::Listener).next().is_some() {
-        let _ = writeln!(out, "    p{port} -.->|\"new connections\"| listener");
+    for i in 0..listeners.len() {
+        let _ = writeln!(out, "    p{port} -.->|\"new connections\"| l{}", i + 1);
     }
 }
 
 fn udp(out: &mut String, snapshot: &Snapshot, labels: &Labels) {
     let port = snapshot.port;
-    let mut peers: Vec<SocketAddr> = snapshot.peers.clone();
-    for row in snapshot.with_role(Role::Client) {
-        if !peers.contains(&row.socket.local) {
-            peers.push(row.socket.local);
-        }
-    }
+    // The clients the verdict counts: a client row of this host that sends
+    // to another host's port is not drawn as this server's client.
+    let peers = udp_clients(snapshot);
     clients(out, peers.iter().copied(), labels);
     let servers: Vec<SocketAddr> = snapshot
         .with_role(Role::Server)
@@ -144,6 +152,74 @@ mod tests {
             ],
         );
         insta::assert_snapshot!(diagram(&snap, &Labels::plain()));
+    }
+
+    /// The ids of the nodes a diagram defines (`id[`, `id((`), in order.
+    fn node_ids(text: &str) -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with("subgraph") && !l.contains("-->") && !l.contains("-.->"))
+            .filter_map(|l| {
+                l.find('[')
+                    .or_else(|| l.find('('))
+                    .map(|at| l[..at].to_string())
+            })
+            .collect()
+    }
+
+    /// nginx and redis listen on `0.0.0.0:P` and `[::]:P`: two listening
+    /// sockets, so two nodes, each with its own id and its own arrow.
+    #[test]
+    fn two_listeners_give_two_nodes() {
+        let snap = snapshot(
+            6379,
+            vec![
+                listener("0.0.0.0:6379"),
+                listener("[::]:6379"),
+                accepted("127.0.0.1:6379", "127.0.0.2:50426"),
+                accepted("[::1]:6379", "[::1]:50427"),
+            ],
+        );
+        let text = diagram(&snap, &Labels::plain());
+        let ids = node_ids(&text);
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            ids.len(),
+            unique.len(),
+            "every node id once: {ids:?}\n{text}"
+        );
+        assert!(
+            text.contains("l2[\"listening socket<br/>0.0.0.0:6379 LISTEN\"]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("l1[\"listening socket<br/>[::]:6379 LISTEN\"]"),
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("-.->|\"new connections\"|").count(),
+            2,
+            "{text}"
+        );
+    }
+
+    /// The UDP picture draws the clients the verdict counts: this host's
+    /// connected clients of the server, not a client of another host's port.
+    #[test]
+    fn udp_draws_only_this_servers_clients() {
+        let snap = snapshot(
+            53,
+            vec![
+                udp("0.0.0.0:53", None),
+                udp("127.0.0.2:40001", Some("127.0.0.1:53")),
+                udp("192.0.2.5:40002", Some("198.51.100.8:53")),
+            ],
+        );
+        let text = diagram(&snap, &Labels::plain());
+        assert!(text.contains("c1[\"127.0.0.2:40001\"]"), "{text}");
+        assert!(!text.contains("192.0.2.5"), "{text}");
     }
 
     #[test]

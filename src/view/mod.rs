@@ -72,15 +72,66 @@ const SHARED: Color = Color::Green;
 const DIFFERING: Color = Color::Yellow;
 
 /// The tables and the verdict, as text ending in a newline.
+///
+/// A snapshot of both ends of the port (`inspect`, which reads like
+/// `netstat -tanp | grep :P`) holds the server's sockets *and* the sockets
+/// of its clients on this host. They are drawn as two tables, each under a
+/// line that names its side, the clients' table followed by what it shows
+/// (the mirror image), so that nobody reads a client's socket as one more
+/// socket of the server.
 pub fn tables(
     snapshot: &Snapshot,
     verdict: &Verdict,
     options: &TableOptions,
     labels: &Labels,
 ) -> String {
-    let mut out = socket_tables(snapshot, options, labels);
+    let port = snapshot.port;
+    let server_rows = snapshot
+        .rows
+        .iter()
+        .filter(|row| row.socket.local.port() == port)
+        .count();
+    let mut out = if server_rows == snapshot.rows.len() {
+        socket_tables(snapshot, options, labels)
+    } else if server_rows == 0 {
+        let mut out = socket_tables(snapshot, options, labels);
+        out.push_str(&mirror_line_if_any(snapshot));
+        out
+    } else {
+        both_sides(snapshot, options, labels)
+    };
     out.push_str(&verdict_line(verdict, labels, options.color));
     out.push('\n');
+    out
+}
+
+/// The server's side (local port P) and the clients' side (remote port P)
+/// of one snapshot, each under its own line, and the notes once at the end.
+fn both_sides(snapshot: &Snapshot, options: &TableOptions, labels: &Labels) -> String {
+    let port = snapshot.port;
+    let side = |server: bool| Snapshot {
+        port,
+        proto: snapshot.proto,
+        rows: snapshot
+            .rows
+            .iter()
+            .filter(|row| (row.socket.local.port() == port) == server)
+            .cloned()
+            .collect(),
+        notes: Vec::new(),
+        peers: snapshot.peers.clone(),
+    };
+    let (server, clients) = (side(true), side(false));
+    let mut out = format!("The server's side: sockets with local port {port}.\n");
+    out.push_str(&socket_tables(&server, options, labels));
+    out.push_str(&format!(
+        "\nThe clients' side, on this host: sockets with remote port {port}.\n"
+    ));
+    out.push_str(&socket_tables(&clients, options, labels));
+    out.push_str(&mirror_line_if_any(&clients));
+    for note in &snapshot.notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
     out
 }
 
@@ -120,6 +171,16 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
         out.push_str(&format!("note: {note}\n"));
     }
     out
+}
+
+/// [`mirror_line`] when the snapshot has client sockets (the clients' side
+/// may hold only leftovers, such as TIME_WAIT).
+fn mirror_line_if_any(snapshot: &Snapshot) -> String {
+    if snapshot.with_role(Role::Client).next().is_some() {
+        mirror_line(snapshot)
+    } else {
+        String::new()
+    }
 }
 
 /// What the clients' own sockets show: each has its own local port, and all
@@ -332,7 +393,7 @@ pub fn show(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::claim::verdict::judge;
-    use crate::testing::{accepted, listener, snapshot};
+    use crate::testing::{accepted, client, listener, snapshot};
 
     fn three_clients() -> Snapshot {
         snapshot(
@@ -384,6 +445,73 @@ mod tests {
             &Labels::plain(),
         );
         insta::assert_snapshot!(text);
+    }
+
+    /// Both ends of the port (what `inspect` reads): the server's sockets
+    /// and its clients' sockets on this host, as two tables under lines that
+    /// name the sides, the clients' followed by the mirror image.
+    #[test]
+    fn both_sides_are_drawn_apart() {
+        let mut sockets = three_clients()
+            .rows
+            .into_iter()
+            .map(|r| r.socket)
+            .collect::<Vec<_>>();
+        sockets.push(client("127.0.0.2:50426", "127.0.0.1:12000"));
+        sockets.push(client("127.0.0.3:50427", "127.0.0.1:12000"));
+        let snap = snapshot(12000, sockets);
+        let text = tables(
+            &snap,
+            &judge(&snap),
+            &options(ViewKind::Netstat, 50),
+            &Labels::plain(),
+        );
+        insta::assert_snapshot!(text);
+        let server = text.find("The server's side").unwrap();
+        let clients = text.find("The clients' side").unwrap();
+        assert!(server < clients);
+        let client_rows = &text[clients..];
+        assert_eq!(
+            client_rows.matches("127.0.0.1:12000  ESTABLISHED").count(),
+            2
+        );
+        assert!(!text[..clients].contains("127.0.0.1:12000  ESTABLISHED"));
+        assert!(client_rows.contains("2 client sockets"));
+    }
+
+    /// A PID the OS reports as 0 (unknown: Windows does this for TIME_WAIT
+    /// and the System Idle Process) prints as `-` in every view, never `0/-`
+    /// or a process 0; a real PID still prints.
+    #[test]
+    fn an_unknown_pid_prints_as_a_dash() {
+        let mut snap = three_clients();
+        let unknown = &mut snap.rows[1].socket.holders[0];
+        unknown.pid = 0;
+        unknown.process = None;
+        let verdict = judge(&snap);
+        let text = tables(
+            &snap,
+            &verdict,
+            &options(ViewKind::Both, 50),
+            &Labels::plain(),
+        );
+        assert!(!text.contains("0/-"), "{text}");
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("127.0.0.2:50426") && l.contains("ESTABLISHED"))
+            .collect();
+        assert_eq!(rows.len(), 2, "one netstat and one lsof row: {text}");
+        assert!(rows[0].ends_with("ESTABLISHED  -"), "netstat: {}", rows[0]);
+        let lsof: Vec<&str> = rows[1].split_whitespace().collect();
+        assert_eq!(&lsof[..2], ["-", "-"], "lsof COMMAND and PID: {}", rows[1]);
+        // The other rows keep their real PID.
+        assert!(text.contains("4242/sameport"), "{text}");
+        let value = json::snapshot(&snap, &verdict, &Labels::plain());
+        assert_eq!(value["sockets"][1]["pid"], serde_json::Value::Null);
+        assert_eq!(
+            value["sockets"][1]["holders"][0]["pid"],
+            serde_json::Value::Null
+        );
     }
 
     #[test]

@@ -63,14 +63,12 @@ fn state(socket: &KernelSocket) -> &'static str {
 }
 
 /// `PID/name` of the first holder, as netstat prints it; `-` when no process
-/// holds the socket (TIME_WAIT) or it could not be found.
+/// holds the socket (TIME_WAIT), it could not be found, or the OS gave no
+/// real PID (0): never `0/-`.
 fn program(socket: &KernelSocket, labels: &Labels) -> String {
-    match socket.holders.first() {
-        Some(holder) => format!(
-            "{}/{}",
-            labels.pid(holder),
-            holder.process.as_deref().unwrap_or("-")
-        ),
+    let holder = socket.holders.first();
+    match holder.and_then(|h| Some((labels.pid(h)?, h))) {
+        Some((pid, holder)) => format!("{pid}/{}", holder.process.as_deref().unwrap_or("-")),
         None => "-".to_string(),
     }
 }

@@ -108,22 +108,30 @@ impl Running {
     pub fn interrupt(mut self) -> (std::process::ExitStatus, String) {
         // SAFETY: kill() on our own child's PID.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
-        let deadline = Instant::now() + Duration::from_secs(10);
+        match self.wait_exit(Duration::from_secs(10)) {
+            Some(exit) => exit,
+            None => {
+                let _ = self.child.kill();
+                panic!("sameport did not stop within 10 s of SIGINT");
+            }
+        }
+    }
+
+    /// Waits at most `limit` for the child to exit; its status and stderr,
+    /// or `None` if it is still running.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<(std::process::ExitStatus, String)> {
+        let deadline = Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 let mut stderr = String::new();
                 use std::io::Read;
-                let _ = self
-                    .child
-                    .stderr
-                    .take()
-                    .expect("stderr")
-                    .read_to_string(&mut stderr);
-                return (status, stderr);
+                if let Some(mut pipe) = self.child.stderr.take() {
+                    let _ = pipe.read_to_string(&mut stderr);
+                }
+                return Some((status, stderr));
             }
             if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("sameport did not stop within 10 s of SIGINT");
+                return None;
             }
             std::thread::sleep(Duration::from_millis(20));
         }

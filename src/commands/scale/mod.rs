@@ -25,6 +25,12 @@
 //! progress bar, reads the table once everything is connected, prints the
 //! verdict, the time to fill and the memory used, and stops every child by PID
 //! in bounded time, also on Ctrl-C or when a child fails.
+//!
+//! With `--hold [SECS]` it keeps the connections open after the report (for
+//! SECS seconds, or until Ctrl-C), and says how to look at them with other
+//! tools meanwhile: `ss -s`, a count with `ss`, `sameport inspect`. Seventy
+//! thousand connections on one port are more convincing in one's own `ss`
+//! than in sameport's word.
 
 pub mod clients;
 pub mod worker;
@@ -67,6 +73,17 @@ pub struct ScaleOptions {
     pub workers: Option<usize>,
     /// The longest the filling may take.
     pub timeout: Duration,
+    /// Keep the connections open after the report (`--hold`); `None`: stop at once.
+    pub hold: Option<Hold>,
+}
+
+/// How long `--hold` keeps the connections after the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hold {
+    /// `--hold SECS`.
+    For(Duration),
+    /// `--hold` without a value: until Ctrl-C or SIGTERM.
+    UntilStopped,
 }
 
 /// What a child process of `scale` does.
@@ -138,8 +155,94 @@ pub async fn scale(options: ScaleOptions, output: Output) -> anyhow::Result<Exit
         Ok(accepted) => report(&options, &fleet, accepted, started.elapsed(), &output).await,
         Err(e) => Err(e),
     };
+    let result = match (result, options.hold) {
+        (Ok(code), Some(hold)) => hold_open(&options, hold, &mut reports).await.map(|()| code),
+        (result, _) => result,
+    };
     fleet.stop().await;
     result
+}
+
+/// Keeps the connections open after the report, for `hold` or until Ctrl-C,
+/// and says how to look at them meanwhile. Ends early, with an error, if a
+/// child exits: its connections are gone, and the user should know.
+async fn hold_open(
+    options: &ScaleOptions,
+    hold: Hold,
+    reports: &mut mpsc::UnboundedReceiver<Report>,
+) -> anyhow::Result<()> {
+    eprint!("{}", hold_message(options, hold));
+    let until = async {
+        match hold {
+            Hold::For(duration) => {
+                tokio::time::sleep(duration).await;
+                "the hold time"
+            }
+            Hold::UntilStopped => std::future::pending().await,
+        }
+    };
+    // A child's late progress lines are harmless; its exit is not.
+    let child_gone = async {
+        loop {
+            match reports.recv().await {
+                Some(Report::Accepted(..) | Report::Connected(..)) => continue,
+                Some(Report::Failed(why)) => return why,
+                Some(Report::Gone) | None => return "a child process exited".to_string(),
+            }
+        }
+    };
+    let n = options.connections;
+    // Ctrl-C in a terminal reaches the children too, and they exit: the
+    // signal is checked first, and once more after a child's exit, so that
+    // the user's Ctrl-C is not reported as a failure.
+    let signal = crate::os::shutdown::signal();
+    tokio::pin!(signal);
+    tokio::select! {
+        biased;
+        signal = &mut signal => eprintln!("sameport: stopped by {signal}; closing the {n} connections"),
+        ended = until => eprintln!("sameport: {ended} is over; closing the {n} connections"),
+        why = child_gone => {
+            match tokio::time::timeout(Duration::from_millis(300), &mut signal).await {
+                Ok(signal) => eprintln!("sameport: stopped by {signal}; closing the {n} connections"),
+                Err(_) => bail!("while holding the connections: {why}; some are closed"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What to say when the hold begins: how long, and the commands that show
+/// the connections from outside (another terminal, on this host).
+fn hold_message(options: &ScaleOptions, hold: Hold) -> String {
+    let port = options.port;
+    let how_long = match hold {
+        Hold::For(duration) => format!("for {} s", duration.as_secs_f64()),
+        Hold::UntilStopped => "until Ctrl-C".to_string(),
+    };
+    let n = options.connections;
+    let commands = [
+        (
+            "ss -s".to_string(),
+            "the kernel's counts (TCP: ... estab ...)".to_string(),
+        ),
+        (
+            format!("ss -Htn state established '( sport = :{port} )' | wc -l"),
+            format!("{n}: every one with local port {port}"),
+        ),
+        (
+            format!("sameport inspect --port {port} --side server --max-rows 10"),
+            "the table and the verdict".to_string(),
+        ),
+    ];
+    let width = commands.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+    let mut text = format!(
+        "sameport: holding {n} connections on port {port} {how_long} (Ctrl-C closes them now).\n\
+         Look at them from another terminal:\n"
+    );
+    for (command, shows) in commands {
+        text.push_str(&format!("  {command:<width$}  # {shows}\n"));
+    }
+    text
 }
 
 /// How the connections are spread.
@@ -525,6 +628,27 @@ fn rss(pids: &[u32]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hold_message_says_how_to_look() {
+        let options = ScaleOptions {
+            connections: 70_000,
+            port: 12000,
+            workers: None,
+            timeout: Duration::from_secs(300),
+            hold: None,
+        };
+        let text = hold_message(&options, Hold::For(Duration::from_secs(30)));
+        assert!(text.starts_with("sameport: holding 70000 connections on port 12000 for 30 s"));
+        for command in [
+            "ss -s",
+            "ss -Htn state established '( sport = :12000 )' | wc -l",
+            "sameport inspect --port 12000",
+        ] {
+            assert!(text.contains(command), "{command}: {text}");
+        }
+        assert!(hold_message(&options, Hold::UntilStopped).contains("until Ctrl-C"));
+    }
 
     #[test]
     fn shares_add_up() {
