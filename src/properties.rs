@@ -108,10 +108,10 @@ proptest! {
     fn the_verdict_never_says_holds_when_the_claim_fails(mut snapshot in snapshot(), bump in 0usize..12) {
         // Sometimes break a row after classification, as a buggy kernel
         // reading would: an "accepted" socket on another port.
-        if let Some(row) = snapshot.rows.get_mut(bump) {
-            if row.role == Role::Accepted {
-                row.socket.local.set_port(PORT + 1);
-            }
+        if let Some(row) = snapshot.rows.get_mut(bump)
+            && row.role == Role::Accepted
+        {
+            row.socket.local.set_port(PORT + 1);
         }
         let verdict = verdict::judge(&snapshot);
         if verdict.outcome == Outcome::Holds && snapshot.proto == Proto::Tcp {

@@ -194,10 +194,10 @@ pub fn json_lines(report: &Report, labels: &Labels) -> String {
             object.insert("step".into(), json!(i + 1));
             object.insert("title".into(), json!(step.title));
             object.insert("text".into(), json!(step.text));
-            if let Some(snapshot) = &step.snapshot {
-                if let Value::Object(sockets) = json_view::sockets(snapshot, labels) {
-                    object.extend(sockets);
-                }
+            if let Some(snapshot) = &step.snapshot
+                && let Value::Object(sockets) = json_view::sockets(snapshot, labels)
+            {
+                object.extend(sockets);
             }
             if let Some(capture) = &step.capture {
                 let segments: Vec<Value> = capture
