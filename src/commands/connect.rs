@@ -22,6 +22,7 @@ use crate::net::client::{Client, Conn, ConnectOptions, exchange, open_clients};
 use crate::os::{self, shutdown};
 use crate::output::{self, Output};
 use crate::view::show;
+use crate::words;
 
 /// Runs the `connect` command.
 pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<ExitCode> {
@@ -56,9 +57,10 @@ pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<
     }
     if let Some(hold) = options.hold {
         eprintln!(
-            "sameport: holding {} connections for {}s (Ctrl-C to close them now)",
-            clients.len(),
-            hold.as_secs_f64()
+            "sameport: holding {} for {}s (Ctrl-C to close {} now)",
+            words::count(clients.len(), "connection"),
+            hold.as_secs_f64(),
+            words::verb(clients.len(), "it", "them")
         );
         tokio::select! {
             () = tokio::time::sleep(hold) => {}
@@ -133,11 +135,11 @@ async fn exchange_all(clients: &[Client], message: &[u8], output: &Output) -> an
             .await
             .with_context(|| format!("{} ({})", client.label, client.local))?;
         lines.push_str(&format!(
-            "{} {}: sent {} ({} bytes), echo {}\n",
+            "{} {}: sent {} ({}), echo {}\n",
             client.label,
             output.labels.addr(client.local),
             show(message),
-            message.len(),
+            words::count(message.len(), "byte"),
             show(&echo)
         ));
     }

@@ -26,6 +26,7 @@ use crate::net::tcp_server::{self, Activity, Config, Hooks, WhenFull};
 use crate::net::udp_server::{self, Clients};
 use crate::os::{self, shutdown};
 use crate::output::{self, Output};
+use crate::words;
 
 /// What `serve` was asked to do.
 #[derive(Clone, Debug)]
@@ -110,8 +111,11 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     finish_capture(server_done, capture_task).await;
     let signal = signal_rx.await.unwrap_or("signal");
     eprintln!(
-        "sameport: stopped by {signal}: accepted {} connections ({} still open, {} refused over --max-clients), echoed {} bytes",
-        summary.accepted, summary.open_at_shutdown, summary.refused, summary.bytes_echoed
+        "sameport: stopped by {signal}: accepted {} ({} still open, {} refused over --max-clients), echoed {}",
+        words::count(summary.accepted, "connection"),
+        summary.open_at_shutdown,
+        summary.refused,
+        words::count(summary.bytes_echoed, "byte")
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -159,8 +163,10 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     finish_capture(server_done, capture_task).await;
     let signal = signal_rx.await.unwrap_or("signal");
     eprintln!(
-        "sameport: stopped by {signal}: echoed {} datagrams ({} bytes) for {} clients, all through one socket",
-        summary.datagrams, summary.bytes_echoed, summary.clients
+        "sameport: stopped by {signal}: echoed {} ({}) for {}, all through one socket",
+        words::count(summary.datagrams, "datagram"),
+        words::count(summary.bytes_echoed, "byte"),
+        words::count(summary.clients, "client")
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -294,8 +300,8 @@ fn capture_text(
 ) -> String {
     let evidence = capture::evidence(&captured.segments, port, proto);
     let heading = format!(
-        "Captured on {proto} port {port} ({} segments)",
-        captured.segments.len()
+        "Captured on {proto} port {port} ({})",
+        words::count(captured.segments.len(), "segment")
     );
     output.capture(&heading, &captured.segments, &evidence, sockets)
 }

@@ -208,7 +208,10 @@ impl Listener {
                 self.summary.refused += 1;
                 let max = self.config.max_clients;
                 self.refusals.say(|| {
-                    format!("refused {peer}: already serving {max} clients (--max-clients)")
+                    format!(
+                        "refused {peer}: already serving {} (--max-clients)",
+                        crate::words::count(max, "client")
+                    )
                 });
                 drop(stream); // closing at once is the refusal
                 continue;

@@ -28,6 +28,7 @@ use comfy_table::{Cell, Color, Table};
 use crate::claim::snapshot::{Role, Row, Snapshot};
 use crate::claim::verdict::{Outcome, Verdict};
 use crate::view::labels::Labels;
+use crate::words;
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,9 +93,12 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
         out.push_str(&summary(snapshot));
         let head = shown.len().div_ceil(2);
         out.push_str(&format!(
-            "Showing the first {head} and last {} rows; {cut} rows in between are left out \
+            "Showing the first {} and the last {}; {} in between {} left out \
              (raise --max-rows to see them, or use --format json for every row).\n",
-            shown.len() - head
+            words::count(head, "row"),
+            words::count(shown.len() - head, "row"),
+            words::count(cut, "row"),
+            words::verb(cut, "is", "are"),
         ));
     }
     if matches!(options.view, ViewKind::Netstat | ViewKind::Both) {
@@ -144,11 +148,10 @@ pub fn mirror_line(snapshot: &Snapshot) -> String {
         Proto::Udp => "all sending to the server's one socket",
     };
     format!(
-        "{n} client socket{}, {} distinct local end{} (port{} {}{more}), every one with remote port {}: {mirror}.\n",
-        plural(n),
-        local_ends.len(),
-        plural(local_ends.len()),
-        plural(n),
+        "{}, {} (port{} {}{more}), every one with remote port {}: {mirror}.\n",
+        words::count(n, "client socket"),
+        words::count(local_ends.len(), "distinct local end"),
+        words::s(n),
         ports.join(", "),
         snapshot.port
     )
@@ -242,19 +245,19 @@ fn summary(snapshot: &Snapshot) -> String {
         .map(|(r, n)| format!("{n} {}", r.name()))
         .collect();
     format!(
-        "{} sockets on {} port {}: {} (roles: {}); {} distinct remote addresses, {} distinct remote (address, port) pairs.\n",
-        snapshot.rows.len(),
+        "{} on {} port {}: {} (roles: {}); {}, {}.\n",
+        words::count(snapshot.rows.len(), "socket"),
         snapshot.proto,
         snapshot.port,
         states.join(", "),
         roles.join(", "),
-        remote_ips.len(),
-        remote_ends.len(),
+        words::count_irregular(
+            remote_ips.len(),
+            "distinct remote address",
+            "distinct remote addresses"
+        ),
+        words::count(remote_ends.len(), "distinct remote (address, port) pair"),
     )
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// A table with netstat's look: no borders, columns padded.
