@@ -53,16 +53,20 @@ pub enum Conn {
 /// Checks the form of `HOST[:PORT]` on the command line (a bad port is a
 /// usage error); resolving the host comes later.
 pub fn check_target(target: &str) -> Result<String, String> {
-    if target.parse::<SocketAddr>().is_ok() {
-        return Ok(target.to_string());
+    let port = match target.parse::<SocketAddr>() {
+        Ok(addr) => Some(addr.port().to_string()),
+        Err(_) => target
+            .rsplit_once(':')
+            .filter(|(host, _)| !host.contains(':'))
+            .map(|(_, port)| port.to_string()),
+    };
+    // Port 0 in connect() is no server's port: it cannot be reached.
+    match port {
+        Some(port) if !port.parse::<u16>().is_ok_and(|p| p != 0) => Err(format!(
+            "invalid port '{port}': a server's port is a number from 1 to 65535"
+        )),
+        _ => Ok(target.to_string()),
     }
-    if let Some((host, port)) = target.rsplit_once(':')
-        && !host.contains(':')
-        && !port.parse::<u16>().is_ok_and(|p| p != 0)
-    {
-        return Err(format!("invalid port '{port}': expected 1-65535"));
-    }
-    Ok(target.to_string())
 }
 
 /// Resolves `HOST[:PORT]` (`default_port` when none is given).
