@@ -26,6 +26,7 @@ use crate::net::tcp_server::{self, Activity, Config, Hooks, WhenFull};
 use crate::net::udp_server::{self, Clients};
 use crate::os::{self, shutdown};
 use crate::output::{self, Output};
+use crate::view;
 use crate::words;
 
 /// What `serve` was asked to do.
@@ -307,7 +308,9 @@ fn capture_text(
 }
 
 /// Tells the user (on stderr) where the server listens and how to connect:
-/// the addresses other machines can use, from the interface list.
+/// the addresses other machines can use, from the interface list. Every
+/// line fits 80 columns, and every command is on a line of its own (long
+/// ones continued with `\\`), so it can be copied into a shell whole.
 fn announce(proto: Proto, local: SocketAddr) {
     let port = local.port();
     let udp = if proto == Proto::Udp {
@@ -315,34 +318,55 @@ fn announce(proto: Proto, local: SocketAddr) {
     } else {
         ""
     };
-    eprintln!("sameport: {proto} echo server on {local}; Ctrl-C to stop.");
+    let mut lines = vec![format!(
+        "sameport: {proto} echo server on {local}; Ctrl-C to stop."
+    )];
     if local.ip().is_unspecified() {
         let stack = if local.is_ipv6() {
             "IPv4 and IPv6"
         } else {
             "IPv4"
         };
-        eprintln!(
-            "sameport: the port is open on every interface ({stack}), so other machines on your \
-             network can connect (unless a firewall blocks {proto} port {port})."
-        );
         let addresses = classroom_addresses(local.is_ipv6());
         if addresses.is_empty() {
-            eprintln!("sameport: this machine has no network address besides loopback.");
+            lines.push(say(&format!(
+                "the port is open on every interface ({stack}), but this machine has no \
+                 network address besides loopback."
+            )));
+        } else {
+            lines.push(say(&format!(
+                "the port is open on every interface ({stack}), so other machines on your \
+                 network can connect (unless a firewall blocks {proto} port {port}):"
+            )));
         }
-        for (interface, ip) in &addresses {
-            let addr = SocketAddr::new(*ip, port);
-            eprintln!(
-                "sameport:   from another machine: sameport connect {addr}{udp}   ({interface})"
-            );
+        let commands: Vec<String> = addresses
+            .iter()
+            .map(|(_, ip)| format!("sameport connect {}{udp}", SocketAddr::new(*ip, port)))
+            .collect();
+        let column = commands.iter().map(String::len).max().unwrap_or(0);
+        for (command, (interface, _)) in commands.iter().zip(&addresses) {
+            lines.push(format!("    {command:column$}   # {interface}"));
         }
     } else if local.ip().is_loopback() {
-        eprintln!("sameport: bound to a loopback address: only this machine can connect.");
+        lines.push(say(
+            "bound to a loopback address: only this machine can connect.",
+        ));
     }
-    eprintln!(
-        "sameport:   from this machine:    sameport connect 127.0.0.1:{port}{udp} --count 3 \
+    lines.push(say(
+        "from this machine, three clients from three addresses:",
+    ));
+    lines.push(format!(
+        "    sameport connect 127.0.0.1:{port}{udp} --count 3 \\\n      \
          --from 127.0.0.2,127.0.0.3,127.0.0.4 --message hello"
-    );
+    ));
+    eprintln!("{}", lines.join("\n"));
+}
+
+/// A message on stderr, `sameport: ` first, wrapped to fit 80 columns with
+/// the lines after the first indented.
+fn say(text: &str) -> String {
+    let wrapped = view::wrap(&format!("sameport: {text}"), output::MIN_WIDTH - 2);
+    wrapped.replace('\n', "\n  ")
 }
 
 /// The addresses of this machine's network interfaces that other machines
