@@ -128,7 +128,7 @@ fn port_arg(text: &str) -> Result<u16, String> {
 /// stand for, so `'Welcome to the Server\n'` ends in a newline as it does in
 /// the textbook's Python: `\n` (newline), `\r` (carriage return), `\t` (tab),
 /// `\\` (a backslash) and `\xHH` (the byte with hex value HH).
-fn banner_bytes(text: &str) -> Result<Vec<u8>, String> {
+fn banner_bytes(text: &str) -> Result<Banner, String> {
     let mut bytes = Vec::with_capacity(text.len());
     let mut rest = text.as_bytes();
     while let Some((&b, after)) = rest.split_first() {
@@ -163,8 +163,13 @@ fn banner_bytes(text: &str) -> Result<Vec<u8>, String> {
             }
         }
     }
-    Ok(bytes)
+    Ok(Banner(bytes))
 }
+
+/// `--banner`'s bytes (a type of its own: clap would read a `Vec<u8>` as a
+/// list of numbers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Banner(Vec<u8>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ProtoArg {
@@ -337,7 +342,7 @@ struct ServeArgs {
     proto: ProtoArg,
     /// Text sent to every client right after accept; \n \r \t \\ and \xHH are turned into the bytes they stand for, e.g. 'Welcome to the Server\n'.
     #[arg(long, value_name = "TEXT", value_parser = banner_bytes)]
-    banner: Option<Vec<u8>>,
+    banner: Option<Banner>,
     /// Turn away clients beyond this many at once, with a one-line reason [default: from the open-file limit].
     #[arg(long, value_name = "N", value_parser = positive)]
     max_clients: Option<u64>,
@@ -531,7 +536,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let options = ServeOptions {
         addr: SocketAddr::new(args.bind.unwrap_or_else(bind::default_ip), args.port),
         proto: args.proto.into(),
-        banner: args.banner,
+        banner: args.banner.map(|b| b.0),
         max_clients: args
             .max_clients
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
@@ -667,4 +672,58 @@ fn one_of(values: &[String]) -> String {
 /// An error and its causes on one line: `outer: inner: root`.
 fn one_line(e: &anyhow::Error) -> String {
     format!("{e:#}").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// clap's own check of the definitions (conflicting names, types that
+    /// do not match their parsers ...), which it otherwise does only when a
+    /// flag is used.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    /// The usual escapes become bytes; anything else is refused in words.
+    #[test]
+    fn banner_escapes_become_bytes() {
+        let bytes = |t: &str| banner_bytes(t).map(|b| b.0);
+        assert_eq!(
+            bytes(r"Welcome to the Server\n").unwrap(),
+            b"Welcome to the Server\n"
+        );
+        assert_eq!(bytes(r"a\tb\r\n\\\x00\xff").unwrap(), b"a\tb\r\n\\\x00\xff");
+        assert_eq!(bytes("héllo").unwrap(), "héllo".as_bytes());
+        assert!(bytes(r"\q").unwrap_err().contains("unknown escape"));
+        assert!(bytes(r"\x4").unwrap_err().contains("two hex digits"));
+        assert!(bytes(r"\xzz").unwrap_err().contains("two hex digits"));
+        assert!(bytes("ends in \\").unwrap_err().contains("lone backslash"));
+        let cli = Cli::try_parse_from(["sameport", "serve", "--banner", r"hi\n"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(args.banner, Some(Banner(b"hi\n".to_vec())));
+    }
+
+    /// Ranges are said in words, never as Rust ranges.
+    #[test]
+    fn numbers_out_of_range_are_explained_in_words() {
+        assert_eq!(positive("0").unwrap_err(), "must be at least 1");
+        assert_eq!(positive("x").unwrap_err(), "'x' is not a whole number");
+        assert_eq!(workers("65").unwrap_err(), "must be from 1 to 64");
+        assert!(
+            demo_clients("1")
+                .unwrap_err()
+                .starts_with("must be from 2 to 200")
+        );
+        assert_eq!(demo_clients("2"), Ok(2));
+        assert_eq!(port_arg("65535"), Ok(65535));
+        assert_eq!(
+            port_arg("0").unwrap_err(),
+            "a port number must be from 1 to 65535"
+        );
+        assert_eq!(one_of(&["a".into(), "b".into(), "c".into()]), "a, b or c");
+    }
 }

@@ -213,7 +213,7 @@ impl Output {
         match self.format {
             Format::Json => format!("{}\n", view::json::sockets(snapshot, &self.labels)),
             Format::Table | Format::Mermaid => {
-                format!("{heading}\n{}\n{}", "=".repeat(50), body())
+                format!("{heading}\n{}\n{}", "=".repeat(heading.len()), body())
             }
             Format::Markdown => format!("## {heading}\n\n{}", body()),
         }

@@ -294,6 +294,13 @@ pub fn mirror_line(snapshot: &Snapshot) -> String {
         String::new()
     };
     let n = clients.len();
+    if n == 0 {
+        return format!(
+            "No client socket of this process is connected to port {} (a closed \
+             connection shows in its state).\n",
+            snapshot.port
+        );
+    }
     let mirror = match snapshot.proto {
         Proto::Tcp => "the mirror image of the server's accepted sockets",
         Proto::Udp => "all sending to the server's one socket",
