@@ -579,7 +579,7 @@ async fn connect(args: ConnectArgs) -> anyhow::Result<ExitCode> {
 /// sameport's commands and flags.
 fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "sameport", &mut script);
+    clap_complete::generate(shell, &mut visible_command(), "sameport", &mut script);
     output::print(&String::from_utf8_lossy(&script)).context("writing the script")?;
     Ok(ExitCode::SUCCESS)
 }
@@ -610,6 +610,25 @@ fn man(command: Option<&str>) -> anyhow::Result<ExitCode> {
         .context("rendering the manual page")?;
     output::print(&String::from_utf8_lossy(&roff)).context("writing the manual page")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The command line as a user sees it: the same commands and flags, less
+/// the hidden helpers of `scale`, which clap_complete would offer otherwise.
+fn visible_command() -> clap::Command {
+    let full = Cli::command();
+    let visible = full
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .cloned()
+        .collect::<Vec<_>>();
+    let mut command = clap::Command::new("sameport")
+        .version(env!("CARGO_PKG_VERSION"))
+        .subcommand_required(true)
+        .subcommands(visible);
+    if let Some(about) = full.get_about() {
+        command = command.about(about.clone());
+    }
+    command
 }
 
 /// The names of the commands a user types (not the hidden helpers of `scale`).

@@ -261,6 +261,19 @@ impl Output {
     }
 }
 
+/// A message about the run, for stderr: `sameport: ` first, wrapped to fit
+/// [`MIN_WIDTH`] columns (stderr is often the terminal when stdout is not),
+/// the lines after the first indented by two spaces.
+pub fn message(text: &str) -> String {
+    let wrapped = view::wrap(&format!("sameport: {text}"), MIN_WIDTH - 2);
+    wrapped.replace('\n', "\n  ")
+}
+
+/// Prints [`message`] on stderr.
+pub fn say(text: &str) {
+    eprintln!("{}", message(text));
+}
+
 /// Writes `text` to stdout and flushes it. Returns `Ok(false)` when stdout is
 /// a closed pipe: the caller should stop writing and exit successfully.
 pub fn print(text: &str) -> io::Result<bool> {

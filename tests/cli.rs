@@ -51,7 +51,9 @@ fn serve_and_connect_prove_the_claim_in_json() {
     assert_eq!(stdout.matches("echo \"hello\"").count(), 3, "{stdout}");
     // (Prose is wrapped to the width: read it as one line.)
     assert!(
-        stdout.replace('\n', " ").contains("every one with remote port"),
+        stdout
+            .replace('\n', " ")
+            .contains("every one with remote port"),
         "{stdout}"
     );
 

@@ -23,9 +23,11 @@ fn golden_dir() -> PathBuf {
 
 /// Runs sameport with `args` and compares stdout with the golden file `name`.
 fn check(name: &str, args: &[&str]) {
+    // Into a file, text is 88 columns wide unless COLUMNS says otherwise.
     let out = sameport()
         .args(args)
         .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
         .output()
         .expect("run sameport");
     assert!(

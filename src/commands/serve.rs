@@ -26,7 +26,6 @@ use crate::net::tcp_server::{self, Activity, Config, Hooks, WhenFull};
 use crate::net::udp_server::{self, Clients};
 use crate::os::{self, shutdown};
 use crate::output::{self, Output};
-use crate::view;
 use crate::words;
 
 /// What `serve` was asked to do.
@@ -111,13 +110,13 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     }
     finish_capture(server_done, capture_task).await;
     let signal = signal_rx.await.unwrap_or("signal");
-    eprintln!(
-        "sameport: stopped by {signal}: accepted {} ({} still open, {} refused over --max-clients), echoed {}",
+    output::say(&format!(
+        "stopped by {signal}: accepted {} ({} still open, {} refused over --max-clients), echoed {}",
         words::count(summary.accepted, "connection"),
         summary.open_at_shutdown,
         summary.refused,
         words::count(summary.bytes_echoed, "byte")
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -163,12 +162,12 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     }
     finish_capture(server_done, capture_task).await;
     let signal = signal_rx.await.unwrap_or("signal");
-    eprintln!(
-        "sameport: stopped by {signal}: echoed {} ({}) for {}, all through one socket",
+    output::say(&format!(
+        "stopped by {signal}: echoed {} ({}) for {}, all through one socket",
         words::count(summary.datagrams, "datagram"),
         words::count(summary.bytes_echoed, "byte"),
         words::count(summary.clients, "client")
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -329,12 +328,12 @@ fn announce(proto: Proto, local: SocketAddr) {
         };
         let addresses = classroom_addresses(local.is_ipv6());
         if addresses.is_empty() {
-            lines.push(say(&format!(
+            lines.push(output::message(&format!(
                 "the port is open on every interface ({stack}), but this machine has no \
                  network address besides loopback."
             )));
         } else {
-            lines.push(say(&format!(
+            lines.push(output::message(&format!(
                 "the port is open on every interface ({stack}), so other machines on your \
                  network can connect (unless a firewall blocks {proto} port {port}):"
             )));
@@ -348,11 +347,11 @@ fn announce(proto: Proto, local: SocketAddr) {
             lines.push(format!("    {command:column$}   # {interface}"));
         }
     } else if local.ip().is_loopback() {
-        lines.push(say(
+        lines.push(output::message(
             "bound to a loopback address: only this machine can connect.",
         ));
     }
-    lines.push(say(
+    lines.push(output::message(
         "from this machine, three clients from three addresses:",
     ));
     lines.push(format!(
@@ -360,13 +359,6 @@ fn announce(proto: Proto, local: SocketAddr) {
          --from 127.0.0.2,127.0.0.3,127.0.0.4 --message hello"
     ));
     eprintln!("{}", lines.join("\n"));
-}
-
-/// A message on stderr, `sameport: ` first, wrapped to fit 80 columns with
-/// the lines after the first indented.
-fn say(text: &str) -> String {
-    let wrapped = view::wrap(&format!("sameport: {text}"), output::MIN_WIDTH - 2);
-    wrapped.replace('\n', "\n  ")
 }
 
 /// The addresses of this machine's network interfaces that other machines
