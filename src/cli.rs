@@ -20,7 +20,7 @@ use crate::exit;
 use crate::kernel::{PortSide, Proto};
 use crate::net::bind;
 use crate::net::client::{self, ConnectOptions};
-use crate::output::Output;
+use crate::output::{self, ColorChoice, Output};
 use crate::view::labels::Labels;
 use crate::view::{Format, ViewKind};
 
@@ -46,6 +46,10 @@ enum Command {
     Inspect(InspectArgs),
     /// Fill one port with N connections (more than 65,536 if you like) over child processes, and check them.
     Scale(ScaleArgs),
+    /// Print a completion script for a shell: `sameport completions bash > /etc/bash_completion.d/sameport`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `sameport man | man -l -`, or `sameport man serve` for one command.
+    Man(ManArgs),
     /// A worker of `scale` (started by it, with the listening socket as fd 3).
     #[command(name = "scale-worker", hide = true)]
     ScaleWorker(ScaleWorkerArgs),
@@ -54,13 +58,55 @@ enum Command {
     ScaleClients(ScaleClientsArgs),
 }
 
+// The value parsers below say what is accepted in words ("must be from 2 to
+// 200"), where clap's ranges would print "not in 1..18446744073709551615".
+
+/// A whole number from `min` to `max`; `why` (if any) follows the range in
+/// the error, to say what the limit is for.
+fn whole_number(text: &str, min: u64, max: u64, why: &str) -> Result<u64, String> {
+    let Ok(n) = text.trim().parse::<u64>() else {
+        return Err(format!("'{text}' is not a whole number"));
+    };
+    if (min..=max).contains(&n) {
+        return Ok(n);
+    }
+    let range = if max == u64::MAX {
+        format!("must be at least {min}")
+    } else {
+        format!("must be from {min} to {max}")
+    };
+    Err(format!("{range}{why}"))
+}
+
 /// A count that must be at least 1.
 fn at_least_one(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        Ok(_) => Err("must be at least 1".into()),
-        Err(_) => Err(format!("'{text}' is not a whole number")),
-    }
+    whole_number(text, 1, u64::MAX, "").map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// A number of seconds or clients that must be at least 1.
+fn positive(text: &str) -> Result<u64, String> {
+    whole_number(text, 1, u64::MAX, "")
+}
+
+/// `demo --clients`: the claim is about sharing, which takes two.
+fn demo_clients(text: &str) -> Result<u16, String> {
+    whole_number(
+        text,
+        2,
+        200,
+        " (one client cannot show that clients share the port)",
+    )
+    .map(|n| n as u16)
+}
+
+/// `scale --workers`.
+fn workers(text: &str) -> Result<u64, String> {
+    whole_number(text, 1, 64, "")
+}
+
+/// `serve --capture-count`.
+fn segment_count(text: &str) -> Result<u64, String> {
+    whole_number(text, 1, 1_000_000, "")
 }
 
 /// `--hold`: seconds, 0 to 86400 (a day), fractions allowed.
@@ -72,9 +118,58 @@ fn hold_seconds(text: &str) -> Result<Duration, String> {
 }
 
 /// The port flag: 1-65535 (port 0 would mean "any port", which proves nothing).
-fn port_arg() -> clap::builder::RangedI64ValueParser<u16> {
-    clap::value_parser!(u16).range(1..)
+fn port_arg(text: &str) -> Result<u16, String> {
+    whole_number(text, 1, 65_535, "")
+        .map(|n| n as u16)
+        .map_err(|_| "a port number must be from 1 to 65535".to_string())
 }
+
+/// `--banner`: the text, with the usual escapes turned into the bytes they
+/// stand for, so `'Welcome to the Server\n'` ends in a newline as it does in
+/// the textbook's Python: `\n` (newline), `\r` (carriage return), `\t` (tab),
+/// `\\` (a backslash) and `\xHH` (the byte with hex value HH).
+fn banner_bytes(text: &str) -> Result<Banner, String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&b, after)) = rest.split_first() {
+        rest = after;
+        if b != b'\\' {
+            bytes.push(b);
+            continue;
+        }
+        let Some((&escape, after)) = rest.split_first() else {
+            return Err("ends in a lone backslash (write \\\\ for a backslash)".into());
+        };
+        rest = after;
+        match escape {
+            b'n' => bytes.push(b'\n'),
+            b'r' => bytes.push(b'\r'),
+            b't' => bytes.push(b'\t'),
+            b'\\' => bytes.push(b'\\'),
+            b'x' => {
+                let hex = rest
+                    .get(..2)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or("\\x needs two hex digits, as in \\x41")?;
+                bytes.push(hex);
+                rest = &rest[2..];
+            }
+            other => {
+                return Err(format!(
+                    "unknown escape \\{}: use \\n, \\r, \\t, \\\\ or \\xHH",
+                    char::from(other).escape_default()
+                ));
+            }
+        }
+    }
+    Ok(Banner(bytes))
+}
+
+/// `--banner`'s bytes (a type of its own: clap would read a `Vec<u8>` as a
+/// list of numbers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Banner(Vec<u8>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ProtoArg {
@@ -136,15 +231,39 @@ impl From<ViewArg> for ViewKind {
     }
 }
 
+/// `--color`: see [`ColorChoice`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorArg {
+    /// On a terminal, unless NO_COLOR is set or TERM is dumb.
+    Auto,
+    /// Always (e.g. into `less -R`).
+    Always,
+    /// Never.
+    Never,
+}
+
+impl From<ColorArg> for ColorChoice {
+    fn from(c: ColorArg) -> ColorChoice {
+        match c {
+            ColorArg::Auto => ColorChoice::Auto,
+            ColorArg::Always => ColorChoice::Always,
+            ColorArg::Never => ColorChoice::Never,
+        }
+    }
+}
+
 /// Flags that choose how results are written.
 #[derive(Debug, Args)]
 struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     format: FormatArg,
-    /// Which table(s) to print [default: netstat for demo, both elsewhere].
+    /// Which table(s) to print [default: both for inspect and scale, netstat elsewhere].
     #[arg(long, value_enum)]
     view: Option<ViewArg>,
+    /// Colour the tables: auto is a terminal with NO_COLOR unset and TERM not dumb.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    color: ColorArg,
     /// Summarise tables longer than this (JSON always has every row).
     #[arg(long, default_value_t = 50, value_name = "N", value_parser = at_least_one)]
     max_rows: usize,
@@ -163,10 +282,16 @@ impl OutputArgs {
             self.max_rows,
             Labels::new(self.redact, reproducible),
         )
+        .colored(self.color.into())
     }
 
-    fn output(&self) -> Output {
-        self.output_with(ViewKind::Both, false)
+    /// The output settings, with `default_view` where `--view` is not given.
+    /// The commands a class watches (demo, serve, connect) show the netstat
+    /// table alone, which fits 80 columns; the lsof table (rows over 90
+    /// columns) is one `--view both` away. `inspect` and `scale` show both, as
+    /// a look at a server is compared with both tools.
+    fn output(&self, default_view: ViewKind) -> Output {
+        self.output_with(default_view, false)
     }
 }
 
@@ -179,11 +304,11 @@ enum DemoProto {
 
 #[derive(Debug, Args)]
 struct DemoArgs {
-    /// How many clients connect (from 127.0.0.2, 127.0.0.3 ...).
-    #[arg(long, short = 'n', default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=200))]
+    /// How many clients connect (from 127.0.0.2, 127.0.0.3 ...): 2 to 200.
+    #[arg(long, short = 'n', default_value_t = 3, value_name = "N", value_parser = demo_clients)]
     clients: u16,
     /// The server's port [default: 12000; with --textbook, 80 when it can be bound].
-    #[arg(long, short, value_parser = port_arg())]
+    #[arg(long, short, value_parser = port_arg)]
     port: Option<u16>,
     /// TCP (one socket per connection), UDP (one socket for all), or both and their contrast.
     #[arg(long, value_enum, default_value_t = DemoProto::Tcp)]
@@ -207,7 +332,7 @@ struct DemoArgs {
 #[derive(Debug, Args)]
 struct ServeArgs {
     /// The port to listen on.
-    #[arg(long, short, default_value_t = 12000, value_parser = port_arg())]
+    #[arg(long, short, default_value_t = 12000, value_parser = port_arg)]
     port: u16,
     /// The address to listen on [default: every interface, IPv4 and IPv6].
     #[arg(long, value_name = "IP")]
@@ -215,14 +340,14 @@ struct ServeArgs {
     /// TCP (listen and accept) or UDP (one socket for everyone).
     #[arg(long, value_enum, default_value_t = ProtoArg::Tcp)]
     proto: ProtoArg,
-    /// Text sent to every client right after accept, e.g. "Welcome to the Server\n".
-    #[arg(long, value_name = "TEXT")]
-    banner: Option<String>,
-    /// Close connections beyond this many at once [default: from the open-file limit].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Text sent to every client right after accept; \n \r \t \\ and \xHH are turned into the bytes they stand for, e.g. 'Welcome to the Server\n'.
+    #[arg(long, value_name = "TEXT", value_parser = banner_bytes)]
+    banner: Option<Banner>,
+    /// Turn away clients beyond this many at once, with a one-line reason [default: from the open-file limit].
+    #[arg(long, value_name = "N", value_parser = positive)]
     max_clients: Option<u64>,
     /// Close a connection that sends nothing for this many seconds.
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", value_parser = positive)]
     idle_timeout: Option<u64>,
     /// Print no tables, only the start and stop lines (for benchmarks).
     #[arg(long)]
@@ -231,7 +356,7 @@ struct ServeArgs {
     #[arg(long)]
     capture: bool,
     /// End the capture after this many segments [default: Ctrl-C, at most 10,000].
-    #[arg(long, value_name = "N", requires = "capture", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, value_name = "N", requires = "capture", value_parser = segment_count)]
     capture_count: Option<u64>,
     #[command(flatten)]
     output: OutputArgs,
@@ -242,8 +367,8 @@ struct ConnectArgs {
     /// The server, as HOST or HOST:PORT (e.g. 127.0.0.1:12000).
     #[arg(value_name = "HOST[:PORT]", value_parser = client::check_target)]
     target: Option<String>,
-    /// The server's port, when TARGET does not give one.
-    #[arg(long, short, default_value_t = 12000, value_parser = port_arg())]
+    /// The server's port, when HOST[:PORT] gives none.
+    #[arg(long, short, default_value_t = 12000, value_parser = port_arg)]
     port: u16,
     /// TCP or UDP clients.
     #[arg(long, value_enum, default_value_t = ProtoArg::Tcp)]
@@ -255,9 +380,9 @@ struct ConnectArgs {
     #[arg(long, value_delimiter = ',', value_name = "IP,...")]
     from: Vec<IpAddr>,
     /// A fixed source port for every client (instead of an ephemeral one).
-    #[arg(long, value_name = "PORT", value_parser = port_arg())]
+    #[arg(long, value_name = "PORT", value_parser = port_arg)]
     source_port: Option<u16>,
-    /// The message each client sends [default: interactive when stdin is a terminal].
+    /// The message each client sends [default: interactive when stdin is a terminal; what stdin holds when it is not].
     #[arg(long, short, value_name = "TEXT")]
     message: Option<String>,
     /// Keep the connections open this many seconds after the echo (0 to 86400).
@@ -273,10 +398,10 @@ struct ScaleArgs {
     #[arg(long, short = 'n', default_value_t = 70_000, value_name = "N", value_parser = at_least_one)]
     connections: usize,
     /// The server's port.
-    #[arg(long, short, default_value_t = 12000, value_parser = port_arg())]
+    #[arg(long, short, default_value_t = 12000, value_parser = port_arg)]
     port: u16,
     /// Worker processes accepting from the one listening socket [default: as few as the open-file limit allows].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    #[arg(long, value_name = "N", value_parser = workers)]
     workers: Option<u64>,
     /// Give up if filling takes longer than this many seconds.
     #[arg(long, default_value_t = 300, value_name = "SECS")]
@@ -286,6 +411,20 @@ struct ScaleArgs {
     hold: Option<Option<Duration>>,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+struct ManArgs {
+    /// One command's page (sameport-serve(1) ...) instead of sameport(1).
+    #[arg(value_name = "COMMAND")]
+    command: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -327,7 +466,7 @@ impl From<SideArg> for PortSide {
 #[derive(Debug, Args)]
 struct InspectArgs {
     /// The port to inspect.
-    #[arg(long, short, default_value_t = 12000, value_parser = port_arg())]
+    #[arg(long, short, default_value_t = 12000, value_parser = port_arg)]
     port: u16,
     /// TCP or UDP sockets.
     #[arg(long, value_enum, default_value_t = ProtoArg::Tcp)]
@@ -363,8 +502,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args.port,
             args.proto.into(),
             args.side.into(),
-            &args.output.output(),
+            &args.output.output(ViewKind::Both),
         ),
+        Command::Completions(args) => completions(args.shell),
+        Command::Man(args) => man(args.command.as_deref()),
         Command::Serve(args) => runtime()?.block_on(serve(args)),
         Command::Connect(args) => runtime()?.block_on(connect(args)),
         Command::Scale(args) => {
@@ -377,7 +518,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .hold
                     .map(|secs| secs.map_or(scale::Hold::UntilStopped, scale::Hold::For)),
             };
-            runtime()?.block_on(scale::scale(options, args.output.output()))
+            runtime()?.block_on(scale::scale(options, args.output.output(ViewKind::Both)))
         }
         Command::ScaleWorker(args) => runtime()?.block_on(scale::worker::worker(args.max_clients)),
         Command::ScaleClients(args) => {
@@ -426,7 +567,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let options = ServeOptions {
         addr: SocketAddr::new(args.bind.unwrap_or_else(bind::default_ip), args.port),
         proto: args.proto.into(),
-        banner: args.banner.map(String::into_bytes),
+        banner: args.banner.map(|b| b.0),
         max_clients: args
             .max_clients
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
@@ -439,7 +580,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 })
         }),
     };
-    serve::serve(options, args.output.output()).await
+    serve::serve(options, args.output.output(ViewKind::Netstat)).await
 }
 
 async fn connect(args: ConnectArgs) -> anyhow::Result<ExitCode> {
@@ -462,7 +603,72 @@ async fn connect(args: ConnectArgs) -> anyhow::Result<ExitCode> {
         message: args.message.map(String::into_bytes),
         hold,
     };
-    crate::commands::connect::connect(options, args.output.output()).await
+    crate::commands::connect::connect(options, args.output.output(ViewKind::Netstat)).await
+}
+
+/// `sameport completions SHELL`: the script that teaches the shell
+/// sameport's commands and flags.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut visible_command(), "sameport", &mut script);
+    output::print(&String::from_utf8_lossy(&script)).context("writing the script")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sameport man [COMMAND]`: the manual page in roff, for `man -l -` or to
+/// install as sameport.1 (or sameport-serve.1 ...).
+fn man(command: Option<&str>) -> anyhow::Result<ExitCode> {
+    let cli = Cli::command();
+    let page = match command {
+        None => cli,
+        Some(name) => {
+            let Some(sub) = cli.find_subcommand(name).filter(|c| !c.is_hide_set()) else {
+                eprintln!(
+                    "sameport: no command '{name}'; the commands are {}",
+                    command_names().join(", ")
+                );
+                return Ok(ExitCode::from(exit::USAGE));
+            };
+            // Named sameport-serve(1), with `sameport serve` in its synopsis.
+            sub.clone()
+                .display_name(format!("sameport-{name}"))
+                .bin_name(format!("sameport {name}"))
+        }
+    };
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut roff)
+        .context("rendering the manual page")?;
+    output::print(&String::from_utf8_lossy(&roff)).context("writing the manual page")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The command line as a user sees it: the same commands and flags, less
+/// the hidden helpers of `scale`, which clap_complete would offer otherwise.
+fn visible_command() -> clap::Command {
+    let full = Cli::command();
+    let visible = full
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .cloned()
+        .collect::<Vec<_>>();
+    let mut command = clap::Command::new("sameport")
+        .version(env!("CARGO_PKG_VERSION"))
+        .subcommand_required(true)
+        .subcommands(visible);
+    if let Some(about) = full.get_about() {
+        command = command.about(about.clone());
+    }
+    command
+}
+
+/// The names of the commands a user types (not the hidden helpers of `scale`).
+fn command_names() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_string())
+        .collect()
 }
 
 /// A clap error as one line (its first), with the usage exit code. Help and
@@ -485,6 +691,13 @@ fn usage_error(e: clap::Error) -> ExitCode {
     let rendered = e.render().to_string();
     let first = rendered.lines().next().unwrap_or("invalid command line");
     let first = first.strip_prefix("error: ").unwrap_or(first);
+    // clap lists the valid values on a later line; say them on this one.
+    let valid = match e.get(clap::error::ContextKind::ValidValue) {
+        Some(clap::error::ContextValue::Strings(values)) if !values.is_empty() => {
+            format!(": expected {}", one_of(values))
+        }
+        _ => String::new(),
+    };
     // Point at the help of the subcommand the user was typing.
     let subcommand = std::env::args()
         .nth(1)
@@ -493,11 +706,74 @@ fn usage_error(e: clap::Error) -> ExitCode {
         Some(name) => format!("sameport {name} --help"),
         None => "sameport --help".to_string(),
     };
-    eprintln!("sameport: {first} (see {help})");
+    eprintln!("sameport: {first}{valid} (see {help})");
     ExitCode::from(exit::USAGE)
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn one_of(values: &[String]) -> String {
+    match values {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 /// An error and its causes on one line: `outer: inner: root`.
 fn one_line(e: &anyhow::Error) -> String {
     format!("{e:#}").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// clap's own check of the definitions (conflicting names, types that
+    /// do not match their parsers ...), which it otherwise does only when a
+    /// flag is used.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    /// The usual escapes become bytes; anything else is refused in words.
+    #[test]
+    fn banner_escapes_become_bytes() {
+        let bytes = |t: &str| banner_bytes(t).map(|b| b.0);
+        assert_eq!(
+            bytes(r"Welcome to the Server\n").unwrap(),
+            b"Welcome to the Server\n"
+        );
+        assert_eq!(bytes(r"a\tb\r\n\\\x00\xff").unwrap(), b"a\tb\r\n\\\x00\xff");
+        assert_eq!(bytes("héllo").unwrap(), "héllo".as_bytes());
+        assert!(bytes(r"\q").unwrap_err().contains("unknown escape"));
+        assert!(bytes(r"\x4").unwrap_err().contains("two hex digits"));
+        assert!(bytes(r"\xzz").unwrap_err().contains("two hex digits"));
+        assert!(bytes("ends in \\").unwrap_err().contains("lone backslash"));
+        let cli = Cli::try_parse_from(["sameport", "serve", "--banner", r"hi\n"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(args.banner, Some(Banner(b"hi\n".to_vec())));
+    }
+
+    /// Ranges are said in words, never as Rust ranges.
+    #[test]
+    fn numbers_out_of_range_are_explained_in_words() {
+        assert_eq!(positive("0").unwrap_err(), "must be at least 1");
+        assert_eq!(positive("x").unwrap_err(), "'x' is not a whole number");
+        assert_eq!(workers("65").unwrap_err(), "must be from 1 to 64");
+        assert!(
+            demo_clients("1")
+                .unwrap_err()
+                .starts_with("must be from 2 to 200")
+        );
+        assert_eq!(demo_clients("2"), Ok(2));
+        assert_eq!(port_arg("65535"), Ok(65535));
+        assert_eq!(
+            port_arg("0").unwrap_err(),
+            "a port number must be from 1 to 65535"
+        );
+        assert_eq!(one_of(&["a".into(), "b".into(), "c".into()]), "a, b or c");
+    }
 }

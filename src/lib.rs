@@ -32,7 +32,8 @@
 //! `capture`, `lab` and `os`.
 //!
 //! [`cli`] turns the command line into calls to [`commands`], [`exit`] lists
-//! the exit codes and [`os::shutdown`] waits for Ctrl-C.
+//! the exit codes, [`os::shutdown`] waits for Ctrl-C and [`words`] writes
+//! counts in English ("1 client", "2 clients").
 
 pub mod capture;
 pub mod claim;
@@ -44,8 +45,8 @@ pub mod lab;
 pub mod net;
 pub mod os;
 pub mod output;
-
 pub mod view;
+pub mod words;
 
 #[cfg(test)]
 mod properties;

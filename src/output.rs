@@ -9,7 +9,12 @@
 //! ...) go to stderr, so `--format json` output can be piped into `jq`
 //! untouched. A closed pipe (`sameport inspect | head -1`) is not an error:
 //! the reader has what it wanted.
+//!
+//! It is also where the look of text for people is decided, from the
+//! terminal stdout is (or is not): whether to colour ([`ColorChoice`]) and
+//! how wide to make it ([`width`]).
 
+use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 
 use serde_json::{Map, Value};
@@ -21,6 +26,62 @@ use crate::view::labels::Labels;
 use crate::view::report::Report;
 use crate::view::{self, Format, TableOptions, ViewKind};
 
+/// `--color`: whether tables and verdicts are coloured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Only on a terminal that can show colour, and when the user has not
+    /// asked for none: stdout is a terminal, `NO_COLOR` is unset or empty
+    /// (no-color.org), and `TERM` is not `dumb`.
+    #[default]
+    Auto,
+    /// Always, even into a pipe (`| less -R`).
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour, given the facts `Auto` looks at: whether stdout is
+    /// a terminal, and the `NO_COLOR` and `TERM` variables.
+    pub fn decide(
+        self,
+        terminal: bool,
+        no_color: Option<OsString>,
+        term: Option<OsString>,
+    ) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                terminal
+                    && no_color.is_none_or(|v| v.is_empty())
+                    && term.is_none_or(|t| t != "dumb")
+            }
+        }
+    }
+}
+
+/// Text is never fitted narrower than this: the classic terminal, and what
+/// a projector at a readable font size shows.
+pub const MIN_WIDTH: usize = 80;
+
+/// The width when stdout is not a terminal (a file, a pipe, a golden file):
+/// the width the lab write-up has always been wrapped at, which an editor,
+/// a pager and a GitHub code block all show without wrapping again.
+pub const FILE_WIDTH: usize = 88;
+
+/// How wide text for people may be: `COLUMNS` when the user set it (the
+/// usual override), else the terminal's width, else [`FILE_WIDTH`]; never
+/// less than [`MIN_WIDTH`].
+pub fn width(columns_env: Option<&str>, terminal: Option<usize>) -> usize {
+    columns_env
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or(terminal)
+        .unwrap_or(FILE_WIDTH)
+        .max(MIN_WIDTH)
+}
+
 /// The output settings of one run.
 #[derive(Debug)]
 pub struct Output {
@@ -30,21 +91,57 @@ pub struct Output {
 }
 
 impl Output {
-    /// Settings for writing to this process's stdout: colour only when it is
-    /// a terminal and the NO_COLOR convention (no-color.org) is not in force.
+    /// Settings for writing to this process's stdout, coloured as `--color
+    /// auto` decides and as wide as its terminal (see [`width`]).
     pub fn new(format: Format, view: ViewKind, max_rows: usize, labels: Labels) -> Self {
-        let color =
-            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let columns = std::env::var("COLUMNS").ok();
         Output {
             format,
             tables: TableOptions {
                 view,
-                color: color && format == Format::Table,
+                color: false,
                 max_rows,
                 markdown: format == Format::Markdown,
+                width: width(columns.as_deref(), crate::os::stdout_columns()),
             },
             labels,
         }
+        .colored(ColorChoice::Auto)
+    }
+
+    /// The same settings, coloured as `choice` says. Only tables for people
+    /// are ever coloured: Markdown, JSON and Mermaid are read by programs.
+    pub fn colored(mut self, choice: ColorChoice) -> Self {
+        let color = choice.decide(
+            io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR"),
+            std::env::var_os("TERM"),
+        );
+        self.tables.color = color && self.format == Format::Table;
+        self
+    }
+
+    /// The width text for people is fitted to.
+    pub fn width(&self) -> usize {
+        self.tables.width
+    }
+
+    /// A line about what happened on the port between two tables (a client
+    /// left), in the output's format: a paragraph for people; nothing in
+    /// JSON or Mermaid, which say it with a snapshot instead (see
+    /// [`Output::snapshot_on_every_change`]).
+    pub fn event_line(&self, line: &str) -> String {
+        match self.format {
+            Format::Table | Format::Markdown => view::prose(line, &self.tables),
+            Format::Json | Format::Mermaid => String::new(),
+        }
+    }
+
+    /// Whether every change on the port (a departure too, not only an
+    /// accept) gets a snapshot: in JSON and Mermaid the snapshot is the only
+    /// way to say it; people get a line ([`Output::event_line`]).
+    pub fn snapshot_on_every_change(&self) -> bool {
+        matches!(self.format, Format::Json | Format::Mermaid)
     }
 
     /// A snapshot and its verdict under a heading (table) or with the heading's
@@ -58,7 +155,8 @@ impl Output {
     ) -> String {
         match self.format {
             Format::Table => {
-                let rule = "=".repeat(heading.chars().count().min(100));
+                let heading = view::wrap(heading, self.width());
+                let rule = "=".repeat(heading.lines().map(str::len).max().unwrap_or(0));
                 format!(
                     "{heading}\n{rule}\n{}",
                     view::tables(snapshot, verdict, &self.tables, &self.labels)
@@ -109,13 +207,13 @@ impl Output {
             format!(
                 "{}{}",
                 view::socket_tables(snapshot, &self.tables, &self.labels),
-                view::mirror_line(snapshot)
+                view::prose(view::mirror_line(snapshot).trim_end(), &self.tables)
             )
         };
         match self.format {
             Format::Json => format!("{}\n", view::json::sockets(snapshot, &self.labels)),
             Format::Table | Format::Mermaid => {
-                format!("{heading}\n{}\n{}", "=".repeat(50), body())
+                format!("{heading}\n{}\n{}", "=".repeat(heading.len()), body())
             }
             Format::Markdown => format!("## {heading}\n\n{}", body()),
         }
@@ -163,6 +261,19 @@ impl Output {
     }
 }
 
+/// A message about the run, for stderr: `sameport: ` first, wrapped to fit
+/// [`MIN_WIDTH`] columns (stderr is often the terminal when stdout is not),
+/// the lines after the first indented by two spaces.
+pub fn message(text: &str) -> String {
+    let wrapped = view::wrap(&format!("sameport: {text}"), MIN_WIDTH - 2);
+    wrapped.replace('\n', "\n  ")
+}
+
+/// Prints [`message`] on stderr.
+pub fn say(text: &str) {
+    eprintln!("{}", message(text));
+}
+
 /// Writes `text` to stdout and flushes it. Returns `Ok(false)` when stdout is
 /// a closed pipe: the caller should stop writing and exit successfully.
 pub fn print(text: &str) -> io::Result<bool> {
@@ -174,5 +285,42 @@ pub fn print(text: &str) -> io::Result<bool> {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn var(v: &str) -> Option<OsString> {
+        Some(OsString::from(v))
+    }
+
+    /// `--color auto` colours a terminal only, and not when NO_COLOR is set
+    /// or the terminal is dumb; `always` and `never` mean what they say.
+    #[test]
+    fn colour_is_decided_by_the_flag_the_terminal_and_the_environment() {
+        let auto = ColorChoice::Auto;
+        assert!(auto.decide(true, None, var("xterm-256color")));
+        assert!(
+            auto.decide(true, var(""), None),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(!auto.decide(false, None, var("xterm")), "not a terminal");
+        assert!(!auto.decide(true, var("1"), var("xterm")), "NO_COLOR");
+        assert!(!auto.decide(true, None, var("dumb")), "TERM=dumb");
+        assert!(ColorChoice::Always.decide(false, var("1"), var("dumb")));
+        assert!(!ColorChoice::Never.decide(true, None, var("xterm")));
+    }
+
+    /// The terminal's width, COLUMNS over it, 88 into a file; never under 80.
+    #[test]
+    fn width_is_the_terminal_s_and_at_least_80() {
+        assert_eq!(width(None, Some(132)), 132);
+        assert_eq!(width(None, Some(60)), MIN_WIDTH);
+        assert_eq!(width(None, None), FILE_WIDTH);
+        assert_eq!(width(Some("100"), Some(132)), 100);
+        assert_eq!(width(Some("wide"), Some(132)), 132);
+        assert_eq!(width(Some("0"), None), FILE_WIDTH);
     }
 }

@@ -127,7 +127,7 @@ proptest! {
     fn every_view_renders_any_table(snapshot in snapshot(), max_rows in 1usize..20) {
         let verdict = verdict::judge(&snapshot);
         for markdown in [false, true] {
-            let options = TableOptions { view: ViewKind::Both, color: markdown, max_rows, markdown };
+            let options = TableOptions { view: ViewKind::Both, color: markdown, max_rows, markdown, width: 80 };
             let text = view::tables(&snapshot, &verdict, &options, &Labels::plain());
             prop_assert!(text.contains("Verdict:"));
         }
@@ -142,7 +142,7 @@ proptest! {
     fn redaction_leaves_no_public_address(snapshot in snapshot()) {
         let verdict = verdict::judge(&snapshot);
         let labels = Labels::new(true, false);
-        let options = TableOptions { view: ViewKind::Both, color: false, max_rows: 100, markdown: false };
+        let options = TableOptions { view: ViewKind::Both, color: false, max_rows: 100, markdown: false, width: 80 };
         let mut text = view::tables(&snapshot, &verdict, &options, &labels);
         text.push_str(&serde_json::Value::Object(view::json::snapshot(&snapshot, &verdict, &labels)).to_string());
         text.push_str(&view::mermaid::diagram(&snapshot, &labels));

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use rand::RngExt;
-use sameport::net::tcp_server::{self, Config, Hooks, Summary};
+use sameport::net::tcp_server::{self, Activity, Config, Hooks, Summary};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -16,10 +16,14 @@ struct Echo {
 
 impl Echo {
     async fn start(config: Config) -> Echo {
+        Echo::start_with(config, Hooks::default()).await
+    }
+
+    async fn start_with(config: Config, hooks: Hooks) -> Echo {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(tcp_server::run(listener, stopped, config, Hooks::default()));
+        let task = tokio::spawn(tcp_server::run(listener, stopped, config, hooks));
         Echo { addr, stop, task }
     }
 
@@ -145,7 +149,9 @@ async fn a_silent_client_does_not_block_others() {
     echo.stop().await;
 }
 
-/// Beyond --max-clients, a connection is closed at once; the others go on.
+/// Beyond --max-clients, a connection is told why in one line and closed at
+/// once (a FIN, not a reset, even though it sent bytes first); the others
+/// go on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_beyond_the_limit_are_closed_at_once() {
     let echo = Echo::start(Config {
@@ -164,14 +170,18 @@ async fn connections_beyond_the_limit_are_closed_at_once() {
         s
     };
     let mut third = TcpStream::connect(echo.addr).await.unwrap();
-    let mut buf = [0u8; 1];
-    let n = tokio::time::timeout(Duration::from_secs(5), third.read(&mut buf))
+    third.write_all(b"let me in").await.unwrap();
+    let mut said = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), third.read_to_end(&mut said))
         .await
-        .expect("closed in time");
-    assert!(
-        matches!(n, Ok(0) | Err(_)),
-        "the third connection is closed: {n:?}"
+        .expect("closed in time")
+        .expect("closed with a FIN, not a reset");
+    assert_eq!(
+        String::from_utf8_lossy(&said),
+        tcp_server::refusal_line(2),
+        "the third connection is told why, then closed"
     );
+    assert!(tcp_server::refusal_line(2).contains("refused"));
     assert_eq!(round_trip(second, b"two".to_vec()).await, b"two");
     assert_eq!(round_trip(first, b"one".to_vec()).await, b"one");
     let summary = echo.stop().await;
@@ -212,4 +222,35 @@ async fn shutdown_closes_open_connections() {
         .await
         .expect("closed");
     assert!(matches!(n, Ok(0) | Err(_)));
+}
+
+/// Every connection that ends is published as a departure (how many so far,
+/// and who left last), so `serve` can say so; the connections the server
+/// closes when it stops are not departures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn departures_are_published() {
+    let (tx, mut activity) = tokio::sync::watch::channel(Activity::default());
+    let hooks = Hooks {
+        activity: Some(tx),
+        ..Hooks::default()
+    };
+    let echo = Echo::start_with(Config::default(), hooks).await;
+    let leaving = TcpStream::connect(echo.addr).await.unwrap();
+    let leaving_end = leaving.local_addr().unwrap();
+    let staying = TcpStream::connect(echo.addr).await.unwrap();
+    let leaving = round_trip(leaving, b"bye".to_vec()).await;
+    assert_eq!(leaving, b"bye");
+    let departed = tokio::time::timeout(
+        Duration::from_secs(5),
+        activity.wait_for(|a| a.departed == 1),
+    )
+    .await
+    .expect("the departure is published")
+    .unwrap()
+    .clone();
+    assert_eq!(departed.accepted, 2);
+    assert_eq!(departed.last_departed, Some(leaving_end));
+    echo.stop().await;
+    assert_eq!(activity.borrow().departed, 1, "shutdown is not a departure");
+    drop(staying);
 }

@@ -35,7 +35,11 @@ fn check(name: &str, args: &[&str]) {
 fn check_on(name: &str, args: &[&str], port: Option<u16>) {
     let port_text = port.map(|p| p.to_string());
     let mut command = sameport();
-    command.args(args).env("NO_COLOR", "1");
+    // Into a file, text is 88 columns wide unless COLUMNS says otherwise.
+    command
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS");
     if let Some(port) = &port_text {
         command.args(["--port", port]);
     }

@@ -74,10 +74,11 @@ impl CaptureEvidence {
             );
         }
         format!(
-            "{} of the {} {unit}s from {clients} were addressed to port {port}; \
+            "{} of the {} from {clients} {} addressed to port {port}; \
              {} went to other ports",
             self.to_port,
-            self.from_clients,
+            crate::words::count(self.from_clients, unit),
+            crate::words::verb(self.to_port, "was", "were"),
             self.from_clients - self.to_port
         )
     }

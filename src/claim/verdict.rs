@@ -36,6 +36,7 @@ use serde::Serialize;
 
 use crate::claim::snapshot::{Role, Snapshot};
 use crate::kernel::{KernelSocket, Proto, addr_key, is_loopback};
+use crate::words;
 
 /// Whether the claim holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -345,14 +346,13 @@ impl Verdict {
                 )
             }
             Proto::Udp => format!(
-                "{} UDP socket{} on port {} serve{} {} clients: {list}. UDP has no connections, \
+                "{} on port {} serve{} {}: {list}. UDP has no connections, \
                  so the kernel delivers each datagram by its destination (IP, port) alone. \
                  The claim holds: one socket serves every client.",
-                self.servers,
-                plural(self.servers),
+                words::count(self.servers, "UDP socket"),
                 self.port,
-                if self.servers == 1 { "s" } else { "" },
-                self.accepted
+                words::verb(self.servers, "s", ""),
+                words::count(self.accepted, "client")
             ),
         }
     }
@@ -405,8 +405,10 @@ impl Verdict {
             }
             Some(Missing::TooFewClients(n)) => {
                 let seen = match self.proto {
-                    Proto::Tcp => format!("{n} accepted socket{} on port {}", plural(n), self.port),
-                    Proto::Udp => format!("{n} client{} of UDP port {}", plural(n), self.port),
+                    Proto::Tcp => {
+                        format!("{n} accepted socket{} on port {}", words::s(n), self.port)
+                    }
+                    Proto::Udp => format!("{n} client{} of UDP port {}", words::s(n), self.port),
                 };
                 let needed = match self.proto {
                     Proto::Tcp => "at least 2 clients must be connected to show that they share it",
@@ -439,10 +441,6 @@ fn list_addresses(
         listed.push(format!("and {} more", total - listed.len()));
     }
     listed.join(", ")
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 #[cfg(test)]

@@ -3,29 +3,63 @@
 //! After connecting (see [`crate::net::client`]), `connect` reads the socket
 //! table from the client side (sockets whose *remote* port is P, held by this
 //! process) and prints it, then sends the message on each connection and
-//! prints the echo. With one client and no message it is the textbook's
-//! interactive client; with piped stdin it is `nc`: the echo goes to stdout
-//! byte for byte.
+//! prints the echo. What it sends depends on how it is asked:
+//!
+//! * `--message TEXT`: every client sends TEXT and prints the echo;
+//! * one client, stdin a terminal: the textbook's interactive client (type a
+//!   line, see it come back), which shows whatever the server says, when it
+//!   says it: a banner before the first prompt, and "the server closed the
+//!   connection" the moment it does;
+//! * one client, stdin a pipe: `nc`: all of stdin is sent and the echo goes
+//!   to stdout byte for byte;
+//! * several clients, stdin a pipe: stdin is read once and sent on every
+//!   client, like `--message`;
+//! * several clients, stdin a terminal: no message; they connect, show the
+//!   table and (with `--hold`) stay open.
+//!
+//! A client whose server closes the connection before the echo (a server
+//! full at `--max-clients`, which says so in one line) makes `connect` exit
+//! with status 1.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use crate::claim::Look;
 use crate::claim::observe_off_thread;
 use crate::claim::snapshot::{Role, Snapshot};
+use crate::exit;
 use crate::kernel::{Attribution, Kernel, OwnSockets, PortSide, Proto, Query};
-use crate::net::client::{Client, Conn, ConnectOptions, exchange, open_clients};
+use crate::net::client::{
+    self, Client, ClosedEarly, Conn, ConnectOptions, exchange, open_clients, split_greeting,
+};
 use crate::os::{self, shutdown};
 use crate::output::{self, Output};
 use crate::view::show;
+use crate::words;
+
+/// The most piped input sent on every one of several clients (it is read
+/// into memory once); one client streams any amount.
+const MAX_PIPED_MESSAGE: u64 = 1024 * 1024;
 
 /// Runs the `connect` command.
 pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<ExitCode> {
     check_count(options.count)?;
+    let stdin_is_terminal = std::io::stdin().is_terminal();
+    // Several clients and piped input: the input is every client's message.
+    // Read before connecting, so no connection idles while stdin is read.
+    let message = match (&options.message, options.count, stdin_is_terminal) {
+        (Some(message), _, _) => Some(message.clone()),
+        (None, 2.., false) => read_piped_message().await?,
+        _ => None,
+    };
     let own = OwnSockets::new();
     let mut clients = open_clients(&options, &own).await?;
     for client in &clients {
@@ -37,28 +71,32 @@ pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<
             output.labels.addr(options.target)
         );
     }
-    let interactive = options.count == 1 && options.message.is_none();
+    let interactive = options.count == 1 && message.is_none();
     // Piped stdin: stdout carries the echo alone, byte for byte, so the
     // client's table goes to stderr.
-    let piped = interactive && !std::io::stdin().is_terminal();
+    let piped = interactive && !stdin_is_terminal;
     if !print_client_view(&options, &own, &output, piped).await? {
         return Ok(ExitCode::SUCCESS);
     }
-    match (&options.message, interactive) {
+    let code = match (&message, interactive) {
         (Some(message), _) => exchange_all(&clients, message, &output).await?,
-        (None, true) if std::io::stdin().is_terminal() => interact(&clients[0]).await?,
+        (None, true) if stdin_is_terminal => interact(&clients[0]).await?,
         (None, true) => {
             return pipe_stdin(clients.remove(0))
                 .await
                 .map(|()| ExitCode::SUCCESS);
         }
-        (None, false) => {}
+        (None, false) => ExitCode::SUCCESS,
+    };
+    if code != ExitCode::SUCCESS {
+        return Ok(code);
     }
     if let Some(hold) = options.hold {
         eprintln!(
-            "sameport: holding {} connections for {}s (Ctrl-C to close them now)",
-            clients.len(),
-            hold.as_secs_f64()
+            "sameport: holding {} for {}s (Ctrl-C to close {} now)",
+            words::count(clients.len(), "connection"),
+            hold.as_secs_f64(),
+            words::verb(clients.len(), "it", "them")
         );
         tokio::select! {
             () = tokio::time::sleep(hold) => {}
@@ -66,6 +104,24 @@ pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads piped stdin whole, to send on every client; `None` when it is
+/// empty (`< /dev/null`): then the clients connect and send nothing.
+async fn read_piped_message() -> anyhow::Result<Option<Vec<u8>>> {
+    let mut message = Vec::new();
+    tokio::io::stdin()
+        .take(MAX_PIPED_MESSAGE + 1)
+        .read_to_end(&mut message)
+        .await
+        .context("reading stdin")?;
+    if message.len() as u64 > MAX_PIPED_MESSAGE {
+        bail!(
+            "piped input over {} MiB cannot be sent on every client; use --count 1 to stream it",
+            MAX_PIPED_MESSAGE / (1024 * 1024)
+        );
+    }
+    Ok((!message.is_empty()).then_some(message))
 }
 
 /// Every socket is an open file; refuse counts the process cannot hold.
@@ -125,40 +181,305 @@ pub async fn client_snapshot(
     Ok(snapshot)
 }
 
-/// Sends `message` on every connection and prints each echo.
-async fn exchange_all(clients: &[Client], message: &[u8], output: &Output) -> anyhow::Result<()> {
+/// Sends `message` on every connection and prints each echo (and what the
+/// server sent before it, a banner). A client whose server closed the
+/// connection instead is reported on stderr, and the exit status is 1.
+async fn exchange_all(
+    clients: &[Client],
+    message: &[u8],
+    output: &Output,
+) -> anyhow::Result<ExitCode> {
     let mut lines = String::new();
+    let mut turned_away = 0;
     for client in clients {
-        let echo = exchange(&client.conn, message)
-            .await
-            .with_context(|| format!("{} ({})", client.label, client.local))?;
+        let name = format!("{} {}", client.label, output.labels.addr(client.local));
+        let received = match exchange(&client.conn, message).await {
+            Ok(received) => received,
+            Err(e) if e.is::<ClosedEarly>() => {
+                eprintln!("sameport: {name}: {e}");
+                turned_away += 1;
+                continue;
+            }
+            Err(e) => return Err(e.context(name)),
+        };
+        let (greeting, echo) = match client.conn {
+            Conn::Tcp(_) => split_greeting(&received, message),
+            Conn::Udp(_) => (&[][..], &received[..]),
+        };
+        if !greeting.is_empty() {
+            lines.push_str(&format!("{name}: the server said {}\n", show(greeting)));
+        }
         lines.push_str(&format!(
-            "{} {}: sent {} ({} bytes), echo {}\n",
-            client.label,
-            output.labels.addr(client.local),
+            "{name}: sent {} ({}), echo {}\n",
             show(message),
-            message.len(),
-            show(&echo)
+            words::count(message.len(), "byte"),
+            show(echo)
         ));
     }
     output::print(&lines)?;
+    if turned_away > 0 {
+        eprintln!(
+            "sameport: {} of {} got no echo: the server closed {}",
+            turned_away,
+            words::count(clients.len(), "client"),
+            words::verb(turned_away, "its connection", "their connections")
+        );
+        return Ok(ExitCode::from(exit::ERROR));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How long the interactive client waits, after connecting, for what a
+/// server says first (a banner), before it prompts.
+const GREETING_WAIT: Duration = Duration::from_millis(300);
+/// Bytes from the server that do not end a line are shown after this pause.
+const PARTIAL_LINE_WAIT: Duration = Duration::from_millis(100);
+/// After Ctrl-D or `exit`, how long to wait for the last echoes.
+const LAST_ECHO_WAIT: Duration = Duration::from_secs(2);
+
+/// The textbook's interactive client: type a line, see it come back.
+///
+/// Unlike the textbook's (send, then read one reply), it reads the server
+/// and the keyboard at once, so it shows what the server sends when it
+/// sends it: a banner before the first prompt, and that the server closed
+/// the connection (Ctrl-C, `--idle-timeout`) the moment it happens, not at
+/// the next send. A connection the server closes before the prompt (a full
+/// server turning the client away) gives exit status 1.
+async fn interact(client: &Client) -> anyhow::Result<ExitCode> {
+    let stream = match &client.conn {
+        Conn::Tcp(stream) => stream,
+        Conn::Udp(_) => return interact_udp(client).await,
+    };
+    let mut from_server = ServerText::default();
+    if greet(stream, &mut from_server).await? == Heard::Closed {
+        eprintln!(
+            "sameport: the server closed the connection as soon as it was opened: \
+             it turned this client away"
+        );
+        return Ok(ExitCode::from(exit::ERROR));
+    }
+    eprintln!("sameport: type a line and press Enter; `exit` or Ctrl-D to quit");
+    let mut keyboard = terminal_lines();
+    let mut buf = vec![0u8; 64 * 1024];
+    // Bounded by the user: every turn waits for a line, the server or a pause.
+    loop {
+        let pause = from_server.pending().then_some(PARTIAL_LINE_WAIT);
+        tokio::select! {
+            line = keyboard.recv() => match line {
+                Some(Ok(line)) if line.trim_ascii() != b"exit" => {
+                    if let Err(e) = client::write_all(stream, &line).await {
+                        if client::is_closed(&e) {
+                            return closed_by_server(stream, &mut from_server).await;
+                        }
+                        return Err(e).context("sending");
+                    }
+                }
+                Some(Err(e)) => return Err(e).context("reading the terminal"),
+                // Ctrl-D or `exit`: no more lines; show the last echoes.
+                _ => return finish(stream, &mut from_server).await,
+            },
+            read = client::read_some(stream, &mut buf) => match read {
+                Ok(0) => return closed_by_server(stream, &mut from_server).await,
+                Ok(n) => from_server.push(&buf[..n])?,
+                Err(e) if client::is_closed(&e) => {
+                    return closed_by_server(stream, &mut from_server).await;
+                }
+                Err(e) => return Err(e).context("reading from the server"),
+            },
+            () = sleep_or_never(pause) => from_server.flush()?,
+        }
+    }
+}
+
+/// What the server did while the client waited for it.
+#[derive(Debug, PartialEq, Eq)]
+enum Heard {
+    /// It sent something, or nothing yet; the connection is open.
+    Open,
+    /// It closed the connection.
+    Closed,
+}
+
+/// Shows what the server sends right after the connection opens, waiting
+/// [`GREETING_WAIT`] for the first bytes and then until they pause.
+async fn greet(stream: &TcpStream, from_server: &mut ServerText) -> anyhow::Result<Heard> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut deadline = Instant::now() + GREETING_WAIT;
+    loop {
+        tokio::select! {
+            read = client::read_some(stream, &mut buf) => match read {
+                Ok(0) => break,
+                Ok(n) => {
+                    from_server.push(&buf[..n])?;
+                    deadline = Instant::now() + PARTIAL_LINE_WAIT;
+                }
+                Err(e) if client::is_closed(&e) => break,
+                Err(e) => return Err(e).context("reading from the server"),
+            },
+            () = tokio::time::sleep_until(deadline) => {
+                from_server.flush()?;
+                return Ok(Heard::Open);
+            }
+        }
+    }
+    from_server.flush()?;
+    Ok(Heard::Closed)
+}
+
+/// The server closed the connection: show what it sent last, say so, and
+/// end cleanly.
+async fn closed_by_server(
+    stream: &TcpStream,
+    from_server: &mut ServerText,
+) -> anyhow::Result<ExitCode> {
+    drain(stream, from_server, Duration::ZERO).await?;
+    eprintln!("sameport: the server closed the connection.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The user is done: half-close (our FIN says "no more lines"), show the
+/// echoes still on their way, and end.
+async fn finish(stream: &TcpStream, from_server: &mut ServerText) -> anyhow::Result<ExitCode> {
+    // tokio's TcpStream shuts down only through `&mut`; socket2 does it
+    // through a shared reference to the same socket.
+    let _ = socket2::SockRef::from(stream).shutdown(std::net::Shutdown::Write);
+    drain(stream, from_server, LAST_ECHO_WAIT).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Shows what is left to read, for at most `wait` (what has already
+/// arrived is shown even with no wait), until the server closes.
+async fn drain(
+    stream: &TcpStream,
+    from_server: &mut ServerText,
+    wait: Duration,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + wait;
+    let mut buf = vec![0u8; 64 * 1024];
+    // Bounded: at most 1,024 reads, and no longer than `wait`.
+    for _ in 0..1024 {
+        let read = match stream.try_read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && !wait.is_zero() => {
+                match tokio::time::timeout_at(deadline, client::read_some(stream, &mut buf)).await {
+                    Ok(read) => read,
+                    Err(_) => break,
+                }
+            }
+            read => read,
+        };
+        match read {
+            Ok(n) if n > 0 => from_server.push(&buf[..n])?,
+            _ => break,
+        }
+    }
+    from_server.flush()
+}
+
+/// A future that completes after `pause`, or never.
+async fn sleep_or_never(pause: Option<Duration>) {
+    match pause {
+        Some(pause) => tokio::time::sleep(pause).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What the server sent, shown a line at a time as `From server: ...` (the
+/// textbook's words). A piece without a newline (a banner without one, a
+/// prompt) is shown by [`ServerText::flush`] once the server pauses.
+#[derive(Debug, Default)]
+struct ServerText {
+    partial: Vec<u8>,
+}
+
+impl ServerText {
+    /// Adds what arrived and shows every line it completes.
+    fn push(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        self.partial.extend_from_slice(bytes);
+        let mut text = String::new();
+        while let Some(end) = self.partial.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.partial.drain(..=end).collect();
+            text.push_str(&from_server_line(&line));
+        }
+        show_text(&text)
+    }
+
+    /// Whether part of a line is waiting to be shown.
+    fn pending(&self) -> bool {
+        !self.partial.is_empty()
+    }
+
+    /// Shows the part of a line that has arrived.
+    fn flush(&mut self) -> anyhow::Result<()> {
+        if self.partial.is_empty() {
+            return Ok(());
+        }
+        let line = std::mem::take(&mut self.partial);
+        show_text(&from_server_line(&line))
+    }
+}
+
+/// `From server: ...`, ending in one newline. Bytes that are not UTF-8 show
+/// as U+FFFD: this is for a person at a terminal (piped stdin gets the
+/// bytes exactly).
+fn from_server_line(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(line);
+    let text = text.trim_end_matches(['\n', '\r']);
+    format!("From server: {text}\n")
+}
+
+fn show_text(text: &str) -> anyhow::Result<()> {
+    if !text.is_empty() {
+        output::print(text)?;
+    }
     Ok(())
 }
 
-/// The textbook's interactive client: type a line, see it come back.
-async fn interact(client: &Client) -> anyhow::Result<()> {
+/// The interactive client over UDP: each line is one datagram, and its echo
+/// one datagram back. (No connection: nothing can close it.)
+async fn interact_udp(client: &Client) -> anyhow::Result<ExitCode> {
     eprintln!("sameport: type a line and press Enter; `exit` or Ctrl-D to quit");
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
-    while let Some(line) = lines.next_line().await.context("reading the terminal")? {
-        if line.trim() == "exit" {
+    let mut keyboard = terminal_lines();
+    while let Some(line) = keyboard.recv().await {
+        let line = line.context("reading the terminal")?;
+        if line.trim_ascii() == b"exit" {
             break;
         }
-        let echo = exchange(&client.conn, format!("{line}\n").as_bytes()).await?;
-        if !output::print(&format!("From server: {}", String::from_utf8_lossy(&echo)))? {
+        let echo = exchange(&client.conn, &line).await?;
+        if !output::print(&from_server_line(&echo))? {
             break;
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The lines typed at the terminal, each with its newline, as they are
+/// typed; the channel closes at Ctrl-D.
+///
+/// A thread of its own reads them with a plain blocking read, because a
+/// read of the terminal cannot be cancelled: on the async runtime's blocking
+/// pool it would keep the process from exiting when the server closes the
+/// connection, until the user pressed Enter. This thread simply ends with
+/// the process.
+fn terminal_lines() -> mpsc::Receiver<std::io::Result<Vec<u8>>> {
+    let (tx, rx) = mpsc::channel(16);
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut stdin = std::io::stdin().lock();
+        loop {
+            let mut line = Vec::new();
+            let read = stdin.read_until(b'\n', &mut line);
+            let done = matches!(read, Ok(0) | Err(_));
+            let sent = match read {
+                Ok(0) => Ok(()),
+                Ok(_) => tx.blocking_send(Ok(line)),
+                Err(e) => tx.blocking_send(Err(e)),
+            };
+            if done || sent.is_err() {
+                break; // Ctrl-D, an error, or nobody listens any more
+            }
+        }
+    });
+    rx
 }
 
 /// Piped stdin: send all of it, half-close, and copy everything echoed to

@@ -115,7 +115,7 @@ pub async fn demo(options: DemoOptions, output: Output) -> anyhow::Result<ExitCo
     // Ctrl-C drops the experiment: its sockets close and, for --subnets, the
     // network namespaces are removed on the way out.
     tokio::select! {
-        done = all => done?,
+        done = all => done.map_err(|e| suggest_another_port(e, port))?,
         signal = crate::os::shutdown::signal() => bail!("stopped by {signal}"),
     }
     if options.experiment == Experiment::Both {
@@ -127,6 +127,17 @@ pub async fn demo(options: DemoOptions, output: Output) -> anyhow::Result<ExitCo
         .iter()
         .find(|v| !v.holds())
         .map_or(ExitCode::SUCCESS, exit::for_verdict))
+}
+
+/// A demo whose port is taken can run on another: the error says how.
+fn suggest_another_port(e: anyhow::Error, port: u16) -> anyhow::Error {
+    match e.downcast_ref::<bind::BindError>() {
+        Some(bind::BindError::InUse { .. }) => anyhow::anyhow!(
+            "{e}; run the demo on another port with --port (e.g. sameport demo --port {})",
+            port.checked_add(1).unwrap_or(12001)
+        ),
+        _ => e,
+    }
 }
 
 fn title(experiment: Experiment) -> String {

@@ -10,6 +10,13 @@
 //! latest value; accepts that arrive while a read is running are folded into
 //! the next snapshot, which says how many it covers. A burst of 10,000
 //! connections therefore costs a handful of table reads, not 10,000.
+//!
+//! Departures are coalesced the same way, but cost no table read: a
+//! departure is one line (who left, how many remain), and the next table
+//! shows the rest. (JSON and Mermaid, which have no lines, get a snapshot.)
+//!
+//! A heading counts what its table shows; see [`heading`] for why it cannot
+//! simply repeat the accept count.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -26,6 +33,7 @@ use crate::net::tcp_server::Activity;
 use crate::net::udp_server::Clients;
 use crate::output::{self, Output};
 use crate::view::labels::Labels;
+use crate::words;
 
 /// What to read and how to say it.
 pub struct Reporter {
@@ -101,36 +109,58 @@ impl SeenSockets {
 }
 
 impl Reporter {
-    /// Prints the table once now, then after every change of `activity`
-    /// (coalesced), until the sender is dropped. Returns the last verdict.
+    /// Prints the table once now, then, until the sender is dropped, a line
+    /// for every departure and a table after every accept (coalesced, see
+    /// the module documentation). Returns the last verdict.
     pub async fn follow(self, mut activity: watch::Receiver<Activity>) -> Option<Verdict> {
         let mut last_verdict = None;
-        let mut printed_up_to = 0u64;
+        // What the output printed so far has told: the activity as of the
+        // last table or line.
+        let mut told = Activity::default();
         let mut current = activity.borrow_and_update().clone();
+        let mut first = true;
         loop {
             let labels = &self.output.labels;
-            let heading = heading(
-                self.query.proto,
-                self.query.port,
-                &current,
-                printed_up_to,
-                labels,
-            );
-            let event = event_json(&current, printed_up_to, labels);
-            match self.snapshot().await {
-                Ok((snapshot, verdict)) => {
-                    let text = self
-                        .output
-                        .snapshot(&snapshot, &verdict, &heading, Some(event));
-                    if !matches!(output::print(&text), Ok(true)) {
-                        // stdout is gone (closed pipe): keep serving, stop printing.
-                        return Some(verdict);
-                    }
-                    last_verdict = Some(verdict);
+            let departures = current.departed.saturating_sub(told.departed);
+            if departures > 0 {
+                let line = departure_line(&current, departures, labels);
+                if !matches!(output::print(&self.output.event_line(&line)), Ok(true)) {
+                    return last_verdict; // stdout is gone: keep serving, stop printing
                 }
-                Err(e) => eprintln!("sameport: {e}"),
             }
-            printed_up_to = current.accepted;
+            let wanted = first
+                || current.accepted > told.accepted
+                || (departures > 0 && self.output.snapshot_on_every_change());
+            let mut covered = current.clone();
+            if wanted {
+                match self.snapshot().await {
+                    Ok((snapshot, verdict)) => {
+                        let during = activity.borrow_and_update().clone();
+                        if shows_all_open(&verdict, &current, &during) {
+                            covered = during;
+                        }
+                        let heading = heading(&self.query, &told, &covered, &verdict);
+                        let event = event_json(&told, &covered, labels);
+                        let text = self
+                            .output
+                            .snapshot(&snapshot, &verdict, &heading, Some(event));
+                        if !matches!(output::print(&text), Ok(true)) {
+                            return Some(verdict);
+                        }
+                        last_verdict = Some(verdict);
+                    }
+                    Err(e) => eprintln!("sameport: {e}"),
+                }
+            }
+            told = covered;
+            first = false;
+            // Whatever happened since (during the read, or while printing)
+            // is told next, without waiting for yet another change.
+            let latest = activity.borrow_and_update().clone();
+            if latest != told {
+                current = latest;
+                continue;
+            }
             if activity.changed().await.is_err() {
                 return last_verdict;
             }
@@ -156,44 +186,113 @@ impl Reporter {
     }
 }
 
-/// `Sockets on TCP port 12000 after accept #3 (from 127.0.0.4:50428)`.
-fn heading(
-    proto: Proto,
-    port: u16,
-    activity: &Activity,
-    printed_up_to: u64,
-    labels: &Labels,
-) -> String {
+/// Whether a table read after `before` also shows everything up to `during`
+/// (the activity when the read was done): accepts that completed while the
+/// table was read are in it when, with no departure meanwhile, it holds as
+/// many accepted sockets (UDP: clients) as were open by then. Open
+/// connections only grew, so the table's are all of them. The table then
+/// covers those accepts too, and the next table is not a copy of this one.
+fn shows_all_open(verdict: &Verdict, before: &Activity, during: &Activity) -> bool {
+    let open = during.accepted.saturating_sub(during.departed);
+    during.departed == before.departed
+        && during.accepted > before.accepted
+        && verdict.accepted as u64 == open
+}
+
+/// The heading over a table: which accepts (or new UDP clients) it is the
+/// first table after, and what the table itself shows, counted from the
+/// table (the verdict counts its accepted sockets).
+///
+/// Accepts go on while the table is read, and a burst is covered by one
+/// table, so the table can hold more accepted sockets than the accepts it
+/// names, and fewer once clients have left. Counting from the table keeps
+/// the heading true to what is under it:
+///
+/// `Sockets on TCP port 12000 after accepts #2 and #3: 3 accepted sockets`
+fn heading(query: &Query, told: &Activity, current: &Activity, verdict: &Verdict) -> String {
+    let (proto, port) = (query.proto, query.port);
+    let base = format!("Sockets on {proto} port {port}");
+    if current.accepted == 0 {
+        return format!("{base}: listening, before any client");
+    }
     let what = match proto {
         Proto::Tcp => "accept",
         Proto::Udp => "new client",
     };
-    let base = format!("Sockets on {proto} port {port}");
-    if activity.accepted == 0 {
-        return format!("{base}, listening, before any client");
-    }
-    let from = activity
-        .last_peer
-        .map(|p| format!(" (from {})", labels.addr(p)))
-        .unwrap_or_default();
-    let folded = activity.accepted.saturating_sub(printed_up_to);
-    let folded = if folded > 1 {
-        format!("; {} {what}s since the last table", folded)
-    } else {
-        String::new()
+    let (from, to) = (told.accepted + 1, current.accepted);
+    let after = match to.saturating_sub(from) {
+        _ if to < from => "after a departure".to_string(),
+        0 => format!("after {what} #{to}"),
+        1 => format!("after {what}s #{from} and #{to}"),
+        _ => format!("after {what}s #{from} to #{to}"),
     };
-    format!("{base} after {what} #{}{from}{folded}", activity.accepted)
+    let shows = match proto {
+        Proto::Tcp => {
+            let queued = match verdict.queued {
+                0 => String::new(),
+                n => format!(" and {} in the accept queue", words::count(n, "connection")),
+            };
+            format!(
+                "{}{queued}",
+                words::count(verdict.accepted, "accepted socket")
+            )
+        }
+        Proto::Udp => format!(
+            "{} for {}",
+            words::count(verdict.servers, "socket"),
+            words::count(verdict.accepted, "client")
+        ),
+    };
+    format!("{base} {after}: {shows}")
 }
 
-fn event_json(activity: &Activity, printed_up_to: u64, labels: &Labels) -> serde_json::Value {
-    if activity.accepted == 0 {
+/// One line for the connections that ended since the last output: who left
+/// (the last of them, in a burst) and how many remain.
+///
+/// `127.0.0.2:50426 disconnected; 2 clients remain connected.`
+fn departure_line(current: &Activity, departures: u64, labels: &Labels) -> String {
+    let open = current.accepted.saturating_sub(current.departed);
+    let who = current
+        .last_departed
+        .map(|p| labels.addr(p))
+        .unwrap_or_else(|| "a client".to_string());
+    let left = if departures == 1 {
+        format!("{who} disconnected")
+    } else {
+        format!(
+            "{} disconnected, the last {who}",
+            words::count(departures, "client")
+        )
+    };
+    format!(
+        "{left}; {} {} connected.",
+        words::count(open, "client"),
+        words::verb(open, "remains", "remain")
+    )
+}
+
+fn event_json(told: &Activity, current: &Activity, labels: &Labels) -> serde_json::Value {
+    let open = current.accepted.saturating_sub(current.departed);
+    if current.accepted == 0 {
         return json!({ "kind": "listening" });
     }
+    if current.accepted > told.accepted {
+        return json!({
+            "kind": "accept",
+            "accepted": current.accepted,
+            "folded": current.accepted - told.accepted,
+            "peer": current.last_peer.map(|p| labels.addr(p)),
+            "departed": current.departed,
+            "open": open,
+        });
+    }
     json!({
-        "kind": "accept",
-        "accepted": activity.accepted,
-        "folded": activity.accepted.saturating_sub(printed_up_to),
-        "peer": activity.last_peer.map(|p| labels.addr(p)),
+        "kind": "departure",
+        "accepted": current.accepted,
+        "departed": current.departed,
+        "folded": current.departed.saturating_sub(told.departed),
+        "peer": current.last_departed.map(|p| labels.addr(p)),
+        "open": open,
     })
 }
 
@@ -284,7 +383,7 @@ mod tests {
                 for accepted in 1..=200u64 {
                     tx.send_replace(Activity {
                         accepted,
-                        last_peer: None,
+                        ..Activity::default()
                     });
                 }
                 // Let the first read and the one after it finish, then stop.
@@ -310,6 +409,91 @@ mod tests {
         assert_eq!(
             seen.serving(Proto::Tcp, &["127.0.0.2:50426".parse().unwrap()]),
             1
+        );
+    }
+
+    fn tcp_query() -> Query {
+        Query {
+            proto: Proto::Tcp,
+            port: 12000,
+            side: crate::kernel::PortSide::Local,
+        }
+    }
+
+    /// A verdict on a table with `n` accepted sockets.
+    fn table_with(n: usize) -> Verdict {
+        let mut sockets = vec![listener("0.0.0.0:12000")];
+        for i in 0..n {
+            sockets.push(accepted(
+                "127.0.0.1:12000",
+                &format!("127.0.0.2:{}", 50000 + i),
+            ));
+        }
+        crate::claim::verdict::judge(&crate::testing::snapshot(12000, sockets))
+    }
+
+    fn after(accepted: u64, departed: u64) -> Activity {
+        Activity {
+            accepted,
+            departed,
+            last_peer: Some("127.0.0.4:50428".parse().unwrap()),
+            last_departed: Some("127.0.0.2:50426".parse().unwrap()),
+        }
+    }
+
+    /// The heading names the accepts since the last table and counts the
+    /// sockets of the table under it, whatever the accept count says.
+    #[test]
+    fn a_heading_describes_the_table_under_it() {
+        let q = tcp_query();
+        assert_eq!(
+            heading(
+                &q,
+                &Activity::default(),
+                &Activity::default(),
+                &table_with(0)
+            ),
+            "Sockets on TCP port 12000: listening, before any client"
+        );
+        assert_eq!(
+            heading(&q, &after(0, 0), &after(1, 0), &table_with(3)),
+            "Sockets on TCP port 12000 after accept #1: 3 accepted sockets"
+        );
+        assert_eq!(
+            heading(&q, &after(1, 0), &after(3, 0), &table_with(3)),
+            "Sockets on TCP port 12000 after accepts #2 and #3: 3 accepted sockets"
+        );
+        assert_eq!(
+            heading(&q, &after(3, 0), &after(9, 2), &table_with(1)),
+            "Sockets on TCP port 12000 after accepts #4 to #9: 1 accepted socket"
+        );
+    }
+
+    /// A table covers the accepts made while it was read only when it shows
+    /// every connection open by then.
+    #[test]
+    fn accepts_during_a_read_are_covered_only_when_the_table_shows_them() {
+        assert!(shows_all_open(&table_with(3), &after(1, 0), &after(3, 0)));
+        assert!(!shows_all_open(&table_with(2), &after(1, 0), &after(3, 0)));
+        // A departure meanwhile: the counts prove nothing.
+        assert!(!shows_all_open(&table_with(2), &after(1, 0), &after(3, 1)));
+    }
+
+    /// One line per departure, with how many remain; a burst is one line.
+    #[test]
+    fn departures_say_who_left_and_how_many_remain() {
+        let labels = Labels::plain();
+        assert_eq!(
+            departure_line(&after(3, 1), 1, &labels),
+            "127.0.0.2:50426 disconnected; 2 clients remain connected."
+        );
+        assert_eq!(
+            departure_line(&after(3, 2), 1, &labels),
+            "127.0.0.2:50426 disconnected; 1 client remains connected."
+        );
+        assert_eq!(
+            departure_line(&after(5, 5), 4, &labels),
+            "4 clients disconnected, the last 127.0.0.2:50426; 0 clients remain connected."
         );
     }
 }

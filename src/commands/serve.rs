@@ -26,6 +26,7 @@ use crate::net::tcp_server::{self, Activity, Config, Hooks, WhenFull};
 use crate::net::udp_server::{self, Clients};
 use crate::os::{self, shutdown};
 use crate::output::{self, Output};
+use crate::words;
 
 /// What `serve` was asked to do.
 #[derive(Clone, Debug)]
@@ -109,10 +110,13 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     }
     finish_capture(server_done, capture_task).await;
     let signal = signal_rx.await.unwrap_or("signal");
-    eprintln!(
-        "sameport: stopped by {signal}: accepted {} connections ({} still open, {} refused over --max-clients), echoed {} bytes",
-        summary.accepted, summary.open_at_shutdown, summary.refused, summary.bytes_echoed
-    );
+    output::say(&format!(
+        "stopped by {signal}: accepted {} ({} still open, {} refused over --max-clients), echoed {}",
+        words::count(summary.accepted, "connection"),
+        summary.open_at_shutdown,
+        summary.refused,
+        words::count(summary.bytes_echoed, "byte")
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -158,10 +162,12 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     }
     finish_capture(server_done, capture_task).await;
     let signal = signal_rx.await.unwrap_or("signal");
-    eprintln!(
-        "sameport: stopped by {signal}: echoed {} datagrams ({} bytes) for {} clients, all through one socket",
-        summary.datagrams, summary.bytes_echoed, summary.clients
-    );
+    output::say(&format!(
+        "stopped by {signal}: echoed {} ({}) for {}, all through one socket",
+        words::count(summary.datagrams, "datagram"),
+        words::count(summary.bytes_echoed, "byte"),
+        words::count(summary.clients, "client")
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -294,14 +300,16 @@ fn capture_text(
 ) -> String {
     let evidence = capture::evidence(&captured.segments, port, proto);
     let heading = format!(
-        "Captured on {proto} port {port} ({} segments)",
-        captured.segments.len()
+        "Captured on {proto} port {port} ({})",
+        words::count(captured.segments.len(), "segment")
     );
     output.capture(&heading, &captured.segments, &evidence, sockets)
 }
 
 /// Tells the user (on stderr) where the server listens and how to connect:
-/// the addresses other machines can use, from the interface list.
+/// the addresses other machines can use, from the interface list. Every
+/// line fits 80 columns, and every command is on a line of its own (long
+/// ones continued with `\\`), so it can be copied into a shell whole.
 fn announce(proto: Proto, local: SocketAddr) {
     let port = local.port();
     let udp = if proto == Proto::Udp {
@@ -309,34 +317,48 @@ fn announce(proto: Proto, local: SocketAddr) {
     } else {
         ""
     };
-    eprintln!("sameport: {proto} echo server on {local}; Ctrl-C to stop.");
+    let mut lines = vec![format!(
+        "sameport: {proto} echo server on {local}; Ctrl-C to stop."
+    )];
     if local.ip().is_unspecified() {
         let stack = if local.is_ipv6() {
             "IPv4 and IPv6"
         } else {
             "IPv4"
         };
-        eprintln!(
-            "sameport: the port is open on every interface ({stack}), so other machines on your \
-             network can connect (unless a firewall blocks {proto} port {port})."
-        );
         let addresses = classroom_addresses(local.is_ipv6());
         if addresses.is_empty() {
-            eprintln!("sameport: this machine has no network address besides loopback.");
+            lines.push(output::message(&format!(
+                "the port is open on every interface ({stack}), but this machine has no \
+                 network address besides loopback."
+            )));
+        } else {
+            lines.push(output::message(&format!(
+                "the port is open on every interface ({stack}), so other machines on your \
+                 network can connect (unless a firewall blocks {proto} port {port}):"
+            )));
         }
-        for (interface, ip) in &addresses {
-            let addr = SocketAddr::new(*ip, port);
-            eprintln!(
-                "sameport:   from another machine: sameport connect {addr}{udp}   ({interface})"
-            );
+        let commands: Vec<String> = addresses
+            .iter()
+            .map(|(_, ip)| format!("sameport connect {}{udp}", SocketAddr::new(*ip, port)))
+            .collect();
+        let column = commands.iter().map(String::len).max().unwrap_or(0);
+        for (command, (interface, _)) in commands.iter().zip(&addresses) {
+            lines.push(format!("    {command:column$}   # {interface}"));
         }
     } else if local.ip().is_loopback() {
-        eprintln!("sameport: bound to a loopback address: only this machine can connect.");
+        lines.push(output::message(
+            "bound to a loopback address: only this machine can connect.",
+        ));
     }
-    eprintln!(
-        "sameport:   from this machine:    sameport connect 127.0.0.1:{port}{udp} --count 3 \
+    lines.push(output::message(
+        "from this machine, three clients from three addresses:",
+    ));
+    lines.push(format!(
+        "    sameport connect 127.0.0.1:{port}{udp} --count 3 \\\n      \
          --from 127.0.0.2,127.0.0.3,127.0.0.4 --message hello"
-    );
+    ));
+    eprintln!("{}", lines.join("\n"));
 }
 
 /// The addresses of this machine's network interfaces that other machines

@@ -53,16 +53,20 @@ pub enum Conn {
 /// Checks the form of `HOST[:PORT]` on the command line (a bad port is a
 /// usage error); resolving the host comes later.
 pub fn check_target(target: &str) -> Result<String, String> {
-    if target.parse::<SocketAddr>().is_ok() {
-        return Ok(target.to_string());
+    let port = match target.parse::<SocketAddr>() {
+        Ok(addr) => Some(addr.port().to_string()),
+        Err(_) => target
+            .rsplit_once(':')
+            .filter(|(host, _)| !host.contains(':'))
+            .map(|(_, port)| port.to_string()),
+    };
+    // Port 0 in connect() is no server's port: it cannot be reached.
+    match port {
+        Some(port) if !port.parse::<u16>().is_ok_and(|p| p != 0) => Err(format!(
+            "invalid port '{port}': a server's port is a number from 1 to 65535"
+        )),
+        _ => Ok(target.to_string()),
     }
-    if let Some((host, port)) = target.rsplit_once(':')
-        && !host.contains(':')
-        && !port.parse::<u16>().is_ok_and(|p| p != 0)
-    {
-        return Err(format!("invalid port '{port}': expected 1-65535"));
-    }
-    Ok(target.to_string())
 }
 
 /// Resolves `HOST[:PORT]` (`default_port` when none is given).
@@ -277,21 +281,52 @@ fn connect_error(
     }
 }
 
+/// The server closed the connection before the echo came back whole: a
+/// client turned away by `serve --max-clients` (which says why in one line
+/// first), a server that stopped, or one that answers and hangs up.
+#[derive(Debug, thiserror::Error)]
+pub struct ClosedEarly {
+    /// What the server did send, if anything (its reason, a banner, part of
+    /// the echo).
+    pub received: Vec<u8>,
+}
+
+impl std::fmt::Display for ClosedEarly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the server closed the connection without echoing")?;
+        if self.received.is_empty() {
+            write!(f, " (it sent nothing)")
+        } else {
+            write!(f, "; it said \"{}\"", self.received.escape_ascii())
+        }
+    }
+}
+
 /// Sends one message and reads its echo.
 ///
 /// TCP is a byte stream, so the echo may arrive in several pieces (and after
 /// a banner the server sends first): read until what arrived ends with the
-/// message, or until nothing more comes.
+/// message. If the server closes the connection first, that is
+/// [`ClosedEarly`], with what it did send. What arrived is returned whole,
+/// banner and echo; [`split_greeting`] tells them apart.
 pub async fn exchange(conn: &Conn, message: &[u8]) -> anyhow::Result<Vec<u8>> {
     match conn {
         Conn::Tcp(stream) => {
-            write_all(stream, message).await?;
+            if let Err(e) = write_all(stream, message).await {
+                // A server that closed at once (a refusal) may reset the
+                // connection before the send: say what it said, if anything.
+                return match read_what_is_left(stream).await {
+                    Some(received) => Err(ClosedEarly { received }.into()),
+                    None => Err(e).context("sending"),
+                };
+            }
             let mut received = Vec::new();
             let mut buf = vec![0u8; 64 * 1024];
             while !received.ends_with(message) || received.is_empty() {
                 match tokio::time::timeout(TIMEOUT, read_some(stream, &mut buf)).await {
-                    Ok(Ok(0)) => break,
+                    Ok(Ok(0)) => return Err(ClosedEarly { received }.into()),
                     Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
+                    Ok(Err(e)) if is_closed(&e) => return Err(ClosedEarly { received }.into()),
                     Ok(Err(e)) => return Err(e).context("reading the echo"),
                     Err(_) => bail!("no echo within {}s", TIMEOUT.as_secs()),
                 }
@@ -313,20 +348,54 @@ pub async fn exchange(conn: &Conn, message: &[u8]) -> anyhow::Result<Vec<u8>> {
     }
 }
 
-async fn write_all(stream: &TcpStream, bytes: &[u8]) -> anyhow::Result<()> {
+/// Splits what [`exchange`] received into what the server sent first (a
+/// banner) and the echo of `message`.
+pub fn split_greeting<'a>(received: &'a [u8], message: &[u8]) -> (&'a [u8], &'a [u8]) {
+    received.split_at(received.len().saturating_sub(message.len()))
+}
+
+/// Whether an error means the peer closed or reset the connection.
+pub fn is_closed(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+    )
+}
+
+/// After a failed send: whatever the server sent before it closed, if the
+/// connection is indeed closed (read until EOF or a reset, briefly).
+async fn read_what_is_left(stream: &TcpStream) -> Option<Vec<u8>> {
+    let mut received = Vec::new();
+    let mut buf = [0u8; 4096];
+    // Bounded: at most 64 reads, each within the time limit.
+    for _ in 0..64 {
+        match tokio::time::timeout(TIMEOUT, read_some(stream, &mut buf)).await {
+            Ok(Ok(0)) => return Some(received),
+            Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
+            Ok(Err(e)) if is_closed(&e) => return Some(received),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Writes all of `bytes`.
+pub async fn write_all(stream: &TcpStream, bytes: &[u8]) -> std::io::Result<()> {
     let mut written = 0;
     while written < bytes.len() {
         stream.writable().await?;
         match stream.try_write(&bytes[written..]) {
             Ok(n) => written += n,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-            Err(e) => return Err(e).context("sending"),
+            Err(e) => return Err(e),
         }
     }
     Ok(())
 }
 
-async fn read_some(stream: &TcpStream, buf: &mut [u8]) -> std::io::Result<usize> {
+/// Reads what has arrived (at least one byte, or 0 at EOF).
+pub async fn read_some(stream: &TcpStream, buf: &mut [u8]) -> std::io::Result<usize> {
     loop {
         stream.readable().await?;
         match stream.try_read(buf) {

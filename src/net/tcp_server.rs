@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
 
@@ -41,6 +41,11 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// How long connections get to finish after shutdown before they are dropped.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// At most this many refused connections are being told why at once; beyond
+/// that (a flood), they are closed without a word.
+const MAX_REFUSING: usize = 64;
+/// How long a refused client gets to read why.
+const REFUSAL_GRACE: Duration = Duration::from_secs(1);
 
 /// What the server does beyond echoing.
 #[derive(Clone, Debug)]
@@ -59,7 +64,10 @@ pub struct Config {
 /// What a full server does with the next connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WhenFull {
-    /// Accept it and close it at once, with a logged reason (`serve`).
+    /// Accept it, tell the client why in one line, and close it (`serve`).
+    /// The kernel completed the handshake before any program could say no,
+    /// so a refusal after accept is the only kind a TCP server can give; the
+    /// line lets the client tell "turned away" from "the echo was empty".
     Refuse,
     /// Stop accepting until a connection closes; new connections wait in the
     /// kernel's queue, where another process sharing the listening socket
@@ -78,14 +86,30 @@ impl Default for Config {
     }
 }
 
-/// What a server has done so far; published after every accept (TCP) or new
-/// client (UDP), so a watcher (the snapshot printer) can react to it.
+/// What a server has done so far; published after every accept and every
+/// departure (TCP) or new client (UDP), so a watcher (the snapshot printer)
+/// can react to it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Activity {
     /// Connections accepted (TCP) or distinct clients heard from (UDP) so far.
     pub accepted: u64,
     /// The remote end of the last one.
     pub last_peer: Option<SocketAddr>,
+    /// TCP: connections that ended (the client closed, or was idle too
+    /// long) so far; `accepted - departed` are open. Connections the server
+    /// closes when it stops are not counted: nobody watches by then.
+    pub departed: u64,
+    /// The remote end of the last connection that ended.
+    pub last_departed: Option<SocketAddr>,
+}
+
+/// The line a client turned away by `--max-clients` receives before the
+/// server closes the connection.
+pub fn refusal_line(max_clients: usize) -> String {
+    format!(
+        "refused: this server already serves {} (--max-clients); try again later\n",
+        crate::words::count(max_clients, "client")
+    )
 }
 
 /// What the server did, reported when it stops.
@@ -144,6 +168,7 @@ pub async fn run(
         refusals: Throttled::new(Duration::from_secs(1)),
         accept_errors: Throttled::new(Duration::from_secs(10)),
         accept_failing: false,
+        refusing: Arc::new(Semaphore::new(MAX_REFUSING)),
     };
     tokio::select! {
         () = server.accept_loop() => {}
@@ -191,6 +216,8 @@ struct Listener {
     accept_errors: Throttled,
     /// An accept failure was reported and no success since.
     accept_failing: bool,
+    /// One permit per refused connection still being told why (see [`refuse`]).
+    refusing: Arc<Semaphore>,
 }
 
 impl Listener {
@@ -208,17 +235,22 @@ impl Listener {
                 self.summary.refused += 1;
                 let max = self.config.max_clients;
                 self.refusals.say(|| {
-                    format!("refused {peer}: already serving {max} clients (--max-clients)")
+                    format!(
+                        "refused {peer}: already serving {} (--max-clients)",
+                        crate::words::count(max, "client")
+                    )
                 });
-                drop(stream); // closing at once is the refusal
+                refuse(stream, &self.refusing, max);
                 continue;
             };
             self.summary.accepted += 1;
             let registration = self.hooks.own.register(&stream, "server");
-            if let Some(activity) = &self.hooks.activity {
-                activity.send_replace(Activity {
-                    accepted: self.summary.accepted,
-                    last_peer: Some(peer),
+            let accepted = self.summary.accepted;
+            let activity = self.hooks.activity.clone();
+            if let Some(activity) = &activity {
+                activity.send_modify(|a| {
+                    a.accepted = accepted;
+                    a.last_peer = Some(peer);
                 });
             }
             let connection = Connection {
@@ -234,6 +266,12 @@ impl Listener {
                     result = connection.serve() => {
                         if let Err(e) = result {
                             log_connection_error(peer, &e);
+                        }
+                        if let Some(activity) = activity {
+                            activity.send_modify(|a| {
+                                a.departed += 1;
+                                a.last_departed = Some(peer);
+                            });
                         }
                     }
                     _ = stop.wait_for(|&stop| stop) => {}
@@ -311,6 +349,31 @@ impl Throttled {
         self.last = Some(Instant::now());
         true
     }
+}
+
+/// Turns a client away: sends [`refusal_line`], closes our sending side
+/// (FIN), and reads and discards what the client sent until it closes too or
+/// [`REFUSAL_GRACE`] passes. Closing a socket with unread bytes in it would
+/// send a reset (RST) instead of a FIN, and a reset can reach the client
+/// before it has read the line. Bounded: [`MAX_REFUSING`] at once, the rest
+/// are closed at once.
+fn refuse(mut stream: TcpStream, refusing: &Arc<Semaphore>, max_clients: usize) {
+    let Ok(permit) = refusing.clone().try_acquire_owned() else {
+        return; // dropping the stream closes it
+    };
+    tokio::spawn(async move {
+        let tell = async {
+            stream
+                .write_all(refusal_line(max_clients).as_bytes())
+                .await?;
+            stream.shutdown().await?;
+            let mut discard = [0u8; 4096];
+            while stream.read(&mut discard).await? > 0 {}
+            io::Result::Ok(())
+        };
+        let _ = tokio::time::timeout(REFUSAL_GRACE, tell).await;
+        drop(permit);
+    });
 }
 
 fn hint(e: &io::Error) -> &'static str {

@@ -97,9 +97,9 @@ pub async fn run(
         if known.len() < MAX_TRACKED_PEERS && known.insert(peer) {
             let count = clients.push(peer);
             if let Some(activity) = &activity {
-                activity.send_replace(Activity {
-                    accepted: count as u64,
-                    last_peer: Some(peer),
+                activity.send_modify(|a| {
+                    a.accepted = count as u64;
+                    a.last_peer = Some(peer);
                 });
             }
         }

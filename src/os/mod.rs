@@ -7,7 +7,8 @@
 //! * [`defer_port_choice`]: a client socket option that lets one source IP
 //!   reach the whole ephemeral range toward each server;
 //! * [`prepare_child`], [`INHERITED_FD`] and [`terminate`]: `scale` hands its
-//!   listening socket to child processes and stops them by PID.
+//!   listening socket to child processes and stops them by PID;
+//! * [`stdout_columns`]: the terminal's width, which the output fits.
 //!
 //! * [`shutdown`]: waiting for Ctrl-C or SIGTERM.
 //!
@@ -187,6 +188,24 @@ pub fn inherited_listener() -> io::Result<std::net::TcpListener> {
             io::ErrorKind::Unsupported,
             "inheriting a socket by fd number needs Unix",
         ))
+    }
+}
+
+/// How many columns the terminal on stdout has, or `None` when stdout is not
+/// a terminal (a file, a pipe) or the OS cannot say.
+pub fn stdout_columns() -> Option<usize> {
+    #[cfg(unix)]
+    {
+        // SAFETY: an all-zero winsize is a valid value for ioctl to overwrite.
+        let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+        // SAFETY: TIOCGWINSZ only writes the winsize `size` points to; on a
+        // descriptor that is not a terminal it fails and writes nothing.
+        let rc = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
+        (rc == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
+    }
+    #[cfg(not(unix))]
+    {
+        None
     }
 }
 

@@ -9,8 +9,14 @@
 //! Here every socket is a separate open file of the server process: its own fd
 //! and its own DEVICE (on Linux, lsof prints the socket's inode there), yet
 //! every NAME starts with the same `:12000`. A socket held by several processes
-//! (a pre-forked server's listener) has one row per holder; a socket no process
-//! holds (TIME_WAIT) has one row of `-`, which lsof itself would not list.
+//! (a pre-forked server's listener) has one row per holder.
+//!
+//! lsof lists open files, so a socket that no process holds has no row here,
+//! as in lsof itself: a connection in TIME_WAIT (the program closed it; the
+//! kernel keeps its name a while so stray segments find nothing) and one that
+//! waits in the accept queue (the handshake is done, no program has accepted
+//! it yet). The netstat view lists them, as netstat does, and the text under
+//! this table says how many were left out ([`left_out`]).
 
 use comfy_table::{Cell, Table};
 
@@ -26,19 +32,20 @@ const HEADER: [&str; 9] = [
 /// The table for `rows`; `cut` rows were left out after the first half.
 pub fn table(rows: &[&Row], cut: usize, color: bool, labels: &Labels) -> Table {
     build_table(&HEADER, rows, cut, color, |row| {
-        if row.socket.holders.is_empty() {
-            vec![cells(row, None, color, labels)]
-        } else {
-            row.socket
-                .holders
-                .iter()
-                .map(|h| cells(row, Some(h), color, labels))
-                .collect()
-        }
+        row.socket
+            .holders
+            .iter()
+            .map(|h| cells(row, h, color, labels))
+            .collect()
     })
 }
 
-fn cells(row: &Row, holder: Option<&Holder>, color: bool, labels: &Labels) -> Vec<Cell> {
+/// How many of `rows` have no row in this view: sockets no process holds.
+pub fn left_out(rows: &[&Row]) -> usize {
+    rows.iter().filter(|r| r.socket.holders.is_empty()).count()
+}
+
+fn cells(row: &Row, holder: &Holder, color: bool, labels: &Labels) -> Vec<Cell> {
     let s = &row.socket;
     let highlight = match row.role {
         Role::Accepted if color => Some(DIFFERING),
@@ -46,13 +53,11 @@ fn cells(row: &Row, holder: Option<&Holder>, color: bool, labels: &Labels) -> Ve
         _ => None,
     };
     vec![
-        Cell::new(holder.and_then(|h| h.process.as_deref()).unwrap_or("-")),
-        Cell::new(or_dash(holder.and_then(|h| labels.pid(h)))),
-        Cell::new(or_dash(holder.and_then(|h| labels.user(h.user.as_deref())))),
+        Cell::new(holder.process.as_deref().unwrap_or("-")),
+        Cell::new(or_dash(labels.pid(holder))),
+        Cell::new(or_dash(labels.user(holder.user.as_deref()))),
         // `u`: the socket is open for reading and writing, as every socket is.
-        Cell::new(or_dash(
-            holder.and_then(|h| labels.fd(h)).map(|fd| format!("{fd}u")),
-        )),
+        Cell::new(or_dash(labels.fd(holder).map(|fd| format!("{fd}u")))),
         Cell::new(if s.is_ipv6() { "IPv6" } else { "IPv4" }),
         Cell::new(or_dash(labels.inode(s.inode))),
         // A socket has no file offset: lsof always prints 0t0 ("offset 0").

@@ -10,6 +10,11 @@
 //!
 //! A table with more rows than `--max-rows` is cut to its first and last rows,
 //! after a summary of what the cut rows hold (JSON always has every row).
+//!
+//! Text for people fits a width ([`TableOptions::width`]): prose is wrapped
+//! at spaces, and a table too wide for it first closes up its columns, then
+//! (netstat) leaves out Recv-Q and Send-Q. An address is never cut: a
+//! student copies it into `connect` or compares it with `ss`.
 
 pub mod capture;
 pub mod json;
@@ -23,11 +28,12 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::kernel::{Proto, SocketState, addr_key};
 
-use comfy_table::{Cell, Color, Table};
+use comfy_table::{Cell, Color, ColumnConstraint, Table};
 
 use crate::claim::snapshot::{Role, Row, Snapshot};
 use crate::claim::verdict::{Outcome, Verdict};
 use crate::view::labels::Labels;
+use crate::words;
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,12 +70,19 @@ pub struct TableOptions {
     pub max_rows: usize,
     /// GitHub-flavoured Markdown tables instead of netstat's plain columns.
     pub markdown: bool,
+    /// The columns plain text must fit in (Markdown is not wrapped: it is
+    /// laid out by whatever renders it).
+    pub width: usize,
 }
 
+// Colours must read on a black terminal and on a white projector screen
+// alike: the dark (standard) green and magenta do; yellow and the bright
+// colours all but vanish on white.
+
 /// The colour of the column every accepted socket shares.
-const SHARED: Color = Color::Green;
+const SHARED: Color = Color::DarkGreen;
 /// The colour of the column that tells them apart.
-const DIFFERING: Color = Color::Yellow;
+const DIFFERING: Color = Color::DarkMagenta;
 
 /// The tables and the verdict, as text ending in a newline.
 ///
@@ -100,8 +113,10 @@ pub fn tables(
     } else {
         both_sides(snapshot, options, labels)
     };
-    out.push_str(&verdict_line(verdict, labels, options.color));
-    out.push('\n');
+    out.push_str(&prose(
+        &verdict_line(verdict, labels, options.color),
+        options,
+    ));
     out
 }
 
@@ -140,35 +155,66 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
     let mut out = String::new();
     let (shown, cut) = rows_to_show(&snapshot.rows, options.max_rows);
     if cut > 0 {
-        out.push_str(&summary(snapshot));
+        out.push_str(&prose(&summary(snapshot), options));
         let head = shown.len().div_ceil(2);
-        out.push_str(&format!(
-            "Showing the first {head} and last {} rows; {cut} rows in between are left out \
+        out.push_str(&prose(
+            &format!(
+                "Showing the first {} and the last {}; {} in between {} left out \
              (raise --max-rows to see them, or use --format json for every row).\n",
-            shown.len() - head
+                words::count(head, "row"),
+                words::count(shown.len() - head, "row"),
+                words::count(cut, "row"),
+                words::verb(cut, "is", "are"),
+            ),
+            options,
         ));
     }
     if matches!(options.view, ViewKind::Netstat | ViewKind::Both) {
         let mut table = netstat::table(&shown, cut, options.color, labels);
         markdown_style(&mut table, options.markdown);
+        let fitted = fit(&mut table, options, &netstat::QUEUE_COLUMNS);
         // netstat's own flags: -t for TCP, -u for UDP.
         let title = match snapshot.proto {
             Proto::Tcp => "netstat -tanp view (one row per socket)",
             Proto::Udp => "netstat -uanp view (one row per socket)",
         };
         push_table(&mut out, title, &table);
+        if fitted == Fit::LeftOut {
+            out.push_str(&prose(
+                &format!(
+                    "(Recv-Q and Send-Q are left out to fit {} columns; a wider window shows them.)",
+                    options.width
+                ),
+                options,
+            ));
+        }
     }
     if matches!(options.view, ViewKind::Lsof | ViewKind::Both) {
         let mut table = lsof::table(&shown, cut, options.color, labels);
         markdown_style(&mut table, options.markdown);
+        fit(&mut table, options, &[]);
         push_table(
             &mut out,
             "lsof -i view (one row per process holding a socket)",
             &table,
         );
+        let unheld = lsof::left_out(&shown);
+        if unheld > 0 {
+            out.push_str(&prose(
+                &format!(
+                    "({} that no process holds (TIME_WAIT, or waiting in the accept queue) {} left \
+                     out here, as lsof leaves {} out; the netstat view lists {}.)",
+                    words::count(unheld, "socket"),
+                    words::verb(unheld, "is", "are"),
+                    words::verb(unheld, "it", "them"),
+                    words::verb(unheld, "it", "them"),
+                ),
+                options,
+            ));
+        }
     }
     for note in &snapshot.notes {
-        out.push_str(&format!("note: {note}\n"));
+        out.push_str(&prose(&format!("note: {note}"), options));
     }
     out
 }
@@ -181,6 +227,115 @@ fn mirror_line_if_any(snapshot: &Snapshot) -> String {
     } else {
         String::new()
     }
+}
+
+/// A paragraph of prose, wrapped to the width (not in Markdown, which its
+/// renderer lays out), ending in a newline.
+pub fn prose(text: &str, options: &TableOptions) -> String {
+    let text = text.trim_end_matches('\n');
+    if options.markdown {
+        format!("{text}\n")
+    } else {
+        format!("{}\n", wrap(text, options.width))
+    }
+}
+
+/// Wraps `text` at spaces so that no line is wider than `width` columns. A
+/// word longer than the width (an IPv6 address with its port) stays whole
+/// on a line of its own: cutting it would change what it says. Colour codes
+/// take no columns; lines already broken stay broken.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / width.max(1));
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut column = 0;
+        for word in line.split(' ') {
+            let len = display_width(word);
+            if column > 0 && column + 1 + len > width {
+                out.push('\n');
+                column = 0;
+            } else if column > 0 {
+                out.push(' ');
+                column += 1;
+            }
+            out.push_str(word);
+            column += len;
+        }
+    }
+    out
+}
+
+/// The columns `text` takes on a terminal: its characters, less the ANSI
+/// colour codes (`ESC [ ... m`), which take none.
+pub fn display_width(text: &str) -> usize {
+    let mut width = 0;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // Skip to the end of the escape sequence.
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            width += 1;
+        }
+    }
+    width
+}
+
+/// What [`fit`] did to a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fit {
+    /// It fits as built (two spaces between columns, as netstat prints).
+    AsBuilt,
+    /// It fits with one space between columns, or fits nowhere narrower
+    /// (its values alone are wider than the width, and none is cut).
+    Closer,
+    /// Some of its expendable columns are left out.
+    LeftOut,
+}
+
+/// Fits a plain-text table into `options.width` without cutting a value:
+/// first with one space between columns instead of two, then without the
+/// `expendable` columns. Markdown tables are left as they are.
+fn fit(table: &mut Table, options: &TableOptions, expendable: &[usize]) -> Fit {
+    if options.markdown || table_width(table) <= options.width {
+        return Fit::AsBuilt;
+    }
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 1));
+    }
+    if table_width(table) <= options.width || expendable.is_empty() {
+        return Fit::Closer;
+    }
+    for &index in expendable {
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(ColumnConstraint::Hidden);
+        }
+    }
+    Fit::LeftOut
+}
+
+/// The width of a plain table's longest line as [`push_table`] prints it
+/// (the last column's right padding is trimmed).
+fn table_width(table: &Table) -> usize {
+    let widths = table.column_max_content_widths();
+    let visible: Vec<usize> = table
+        .column_iter()
+        .zip(widths)
+        .filter(|(column, _)| !column.is_hidden())
+        .map(|(column, width)| usize::from(width) + usize::from(column.padding_width()))
+        .collect();
+    let last_padding = table
+        .column_iter()
+        .rev()
+        .find(|column| !column.is_hidden())
+        .map_or(0, |column| usize::from(column.padding_width()));
+    visible.iter().sum::<usize>().saturating_sub(last_padding)
 }
 
 /// What the clients' own sockets show: each has its own local port, and all
@@ -200,16 +355,22 @@ pub fn mirror_line(snapshot: &Snapshot) -> String {
         String::new()
     };
     let n = clients.len();
+    if n == 0 {
+        return format!(
+            "No client socket of this process is connected to port {} (a closed \
+             connection shows in its state).\n",
+            snapshot.port
+        );
+    }
     let mirror = match snapshot.proto {
         Proto::Tcp => "the mirror image of the server's accepted sockets",
         Proto::Udp => "all sending to the server's one socket",
     };
     format!(
-        "{n} client socket{}, {} distinct local end{} (port{} {}{more}), every one with remote port {}: {mirror}.\n",
-        plural(n),
-        local_ends.len(),
-        plural(local_ends.len()),
-        plural(n),
+        "{}, {} (port{} {}{more}), every one with remote port {}: {mirror}.\n",
+        words::count(n, "client socket"),
+        words::count(local_ends.len(), "distinct local end"),
+        words::s(n),
         ports.join(", "),
         snapshot.port
     )
@@ -219,12 +380,14 @@ pub fn mirror_line(snapshot: &Snapshot) -> String {
 pub fn verdict_line(verdict: &Verdict, labels: &Labels, color: bool) -> String {
     let word = outcome_word(verdict.outcome);
     let word = if color {
+        // Bold, and green or red (standard, not bright: they read on white);
+        // "not enough evidence" is a fact, not an alarm: bold alone.
         let code = match verdict.outcome {
-            Outcome::Holds => "32",
-            Outcome::Fails => "31",
-            Outcome::NotEnoughEvidence => "33",
+            Outcome::Holds => "1;32",
+            Outcome::Fails => "1;31",
+            Outcome::NotEnoughEvidence => "1",
         };
-        format!("\x1b[1;{code}m{word}\x1b[0m")
+        format!("\x1b[{code}m{word}\x1b[0m")
     } else {
         word.to_string()
     };
@@ -303,19 +466,19 @@ fn summary(snapshot: &Snapshot) -> String {
         .map(|(r, n)| format!("{n} {}", r.name()))
         .collect();
     format!(
-        "{} sockets on {} port {}: {} (roles: {}); {} distinct remote addresses, {} distinct remote (address, port) pairs.\n",
-        snapshot.rows.len(),
+        "{} on {} port {}: {} (roles: {}); {}, {}.\n",
+        words::count(snapshot.rows.len(), "socket"),
         snapshot.proto,
         snapshot.port,
         states.join(", "),
         roles.join(", "),
-        remote_ips.len(),
-        remote_ends.len(),
+        words::count_irregular(
+            remote_ips.len(),
+            "distinct remote address",
+            "distinct remote addresses"
+        ),
+        words::count(remote_ends.len(), "distinct remote (address, port) pair"),
     )
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// A table with netstat's look: no borders, columns padded.
@@ -413,6 +576,7 @@ mod tests {
             color: false,
             max_rows,
             markdown: false,
+            width: 1000,
         }
     }
 
@@ -528,5 +692,121 @@ mod tests {
         let mut coloured = options(ViewKind::Both, 50);
         coloured.color = true;
         assert!(tables(&snap, &verdict, &coloured, &Labels::plain()).contains('\x1b'));
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_only() {
+        let text = "word ".repeat(40);
+        let wrapped = wrap(text.trim_end(), 80);
+        assert!(wrapped.lines().all(|l| l.chars().count() <= 80));
+        assert_eq!(wrapped.replace('\n', " "), text.trim_end());
+        let address = "[2001:db8:1234:5678:9abc:def0:1234:5678]:12000";
+        assert_eq!(wrap(address, 10), address, "an address is never cut");
+        // Colour codes take no columns.
+        let coloured = format!("\x1b[1;32m{}\x1b[0m", "x".repeat(80));
+        assert_eq!(wrap(&coloured, 80), coloured);
+    }
+
+    /// At 80 columns the netstat table closes up (one space between columns),
+    /// then leaves out Recv-Q and Send-Q and says so; addresses stay whole.
+    #[test]
+    fn tables_fit_80_columns_without_cutting_an_address() {
+        let snap = three_clients();
+        let verdict = judge(&snap);
+        let wide = tables(
+            &snap,
+            &verdict,
+            &options(ViewKind::Netstat, 50),
+            &Labels::plain(),
+        );
+        let mut narrow = options(ViewKind::Netstat, 50);
+        narrow.width = 80;
+        let text = tables(&snap, &verdict, &narrow, &Labels::plain());
+        assert!(
+            wide.lines().any(|l| l.len() > 80),
+            "the test needs a wide table"
+        );
+        assert!(text.lines().all(|l| l.len() <= 80), "{text}");
+        assert!(
+            text.contains("Recv-Q"),
+            "one space between columns is enough here: {text}"
+        );
+        assert!(
+            text.contains("127.0.0.1:12000 127.0.0.2:50426 ESTABLISHED"),
+            "{text}"
+        );
+
+        let mut v6 = three_clients();
+        v6.rows[1].socket.local = "[2001:db8:1234:5678:9abc:def0:1234:5678]:12000"
+            .parse()
+            .unwrap();
+        let text = tables(&v6, &judge(&v6), &narrow, &Labels::plain());
+        assert!(
+            text.contains("[2001:db8:1234:5678:9abc:def0:1234:5678]:12000"),
+            "{text}"
+        );
+        assert!(!text.contains("Recv-Q  "), "{text}");
+        assert!(
+            text.contains("Recv-Q and Send-Q are left out to fit 80 columns"),
+            "{text}"
+        );
+        // The table is as wide as its widest address; the prose fits.
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with("tcp") && !l.starts_with("Proto"))
+        {
+            assert!(line.len() <= 80, "{line}");
+        }
+    }
+
+    /// Sockets no process holds (TIME_WAIT, the accept queue) are rows of
+    /// netstat but not of lsof, and the text under the lsof table says so.
+    #[test]
+    fn lsof_shows_only_held_sockets_and_says_what_it_left_out() {
+        use crate::kernel::SocketState;
+        use crate::testing::tcp;
+        let mut snap = three_clients();
+        let mut time_wait = tcp(
+            "127.0.0.1:12000",
+            Some("127.0.0.5:40000"),
+            SocketState::TimeWait,
+        );
+        time_wait.holders.clear();
+        snap.rows.push(Row {
+            socket: time_wait,
+            role: Role::Other,
+        });
+        let text = tables(
+            &snap,
+            &judge(&snap),
+            &options(ViewKind::Both, 50),
+            &Labels::plain(),
+        );
+        let (netstat, lsof) = text.split_once("lsof -i view").unwrap();
+        assert!(netstat.contains("127.0.0.5:40000"), "{netstat}");
+        assert!(!lsof.contains("127.0.0.5:40000"), "{lsof}");
+        assert!(!lsof.lines().any(|l| l.starts_with("-")), "{lsof}");
+        assert!(
+            lsof.contains("1 socket that no process holds (TIME_WAIT, or waiting in the accept queue) is left out here"),
+            "{lsof}"
+        );
+    }
+
+    /// The colours read on white and on black: no yellow, no bright colours.
+    #[test]
+    fn colours_read_on_a_white_screen() {
+        let snap = three_clients();
+        let mut coloured = options(ViewKind::Both, 50);
+        coloured.color = true;
+        let text = tables(&snap, &judge(&snap), &coloured, &Labels::plain());
+        for unreadable in [
+            "[33m", "[93m", "[1;33m", "38;5;3m", "38;5;11m", "38;5;10m", "[92m",
+        ] {
+            assert!(!text.contains(unreadable), "{unreadable:?} in {text:?}");
+        }
+        assert!(
+            text.contains("38;5;2m") && text.contains("38;5;5m"),
+            "{text:?}"
+        );
     }
 }

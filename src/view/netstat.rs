@@ -31,6 +31,11 @@ const HEADER: [&str; 7] = [
     "PID/Program name",
 ];
 
+/// Recv-Q and Send-Q: the columns left out first when the table must fit a
+/// narrow terminal (they are zero on an idle echo server; the claim is read
+/// from the addresses).
+pub const QUEUE_COLUMNS: [usize; 2] = [1, 2];
+
 /// The table for `rows`; `cut` rows were left out after the first half.
 pub fn table(rows: &[&Row], cut: usize, color: bool, labels: &Labels) -> Table {
     build_table(&HEADER, rows, cut, color, |row| {

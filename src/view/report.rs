@@ -9,7 +9,9 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use super::capture as capture_view;
-use super::{TableOptions, json as json_view, mermaid, outcome_word, socket_tables, verdict_line};
+use super::{
+    TableOptions, json as json_view, mermaid, outcome_word, socket_tables, verdict_line, wrap,
+};
 use crate::capture::{CaptureEvidence, Segment};
 use crate::claim::snapshot::Snapshot;
 use crate::claim::verdict::Verdict;
@@ -87,7 +89,7 @@ pub fn text(report: &Report, options: &TableOptions, labels: &Labels) -> String 
             out.push('\n');
             underline(&mut out, &format!("Step {}. {}", i + 1, step.title), '-');
             if !step.text.is_empty() {
-                let _ = writeln!(out, "{}\n", wrap(&step.text));
+                let _ = writeln!(out, "{}\n", wrap(&step.text, options.width));
             }
             if let Some(snapshot) = &step.snapshot {
                 out.push_str(&socket_tables(snapshot, options, labels));
@@ -97,42 +99,23 @@ pub fn text(report: &Report, options: &TableOptions, labels: &Labels) -> String 
                 let _ = writeln!(
                     out,
                     "\n{}",
-                    wrap(&capitalized(&capture.evidence.sentence(capture.sockets)))
+                    wrap(
+                        &capitalized(&capture.evidence.sentence(capture.sockets)),
+                        options.width
+                    )
                 );
             }
             if let Some(verdict) = &step.verdict {
                 let _ = writeln!(
                     out,
                     "{}",
-                    wrap(&verdict_line(verdict, labels, options.color))
+                    wrap(&verdict_line(verdict, labels, options.color), options.width)
                 );
             }
         }
     }
     for paragraph in &report.conclusion {
-        let _ = write!(out, "\n{}\n", wrap(paragraph));
-    }
-    out
-}
-
-/// Prose lines longer than this are wrapped (tables are not).
-const WIDTH: usize = 88;
-
-/// Wraps `text` at word boundaries to `WIDTH` columns.
-fn wrap(text: &str) -> String {
-    let mut out = String::new();
-    let mut column = 0;
-    for word in text.split(' ') {
-        let len = word.chars().count();
-        if column > 0 && column + 1 + len > WIDTH {
-            out.push('\n');
-            column = 0;
-        } else if column > 0 {
-            out.push(' ');
-            column += 1;
-        }
-        out.push_str(word);
-        column += len;
+        let _ = write!(out, "\n{}\n", wrap(paragraph, options.width));
     }
     out
 }
@@ -253,21 +236,4 @@ fn capitalized(sentence: &str) -> String {
 fn underline(out: &mut String, title: &str, rule: char) {
     let _ = writeln!(out, "{title}");
     let _ = writeln!(out, "{}", rule.to_string().repeat(title.chars().count()));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrap_breaks_at_spaces_only() {
-        let text = "word ".repeat(40);
-        let wrapped = wrap(text.trim_end());
-        assert!(wrapped.lines().all(|l| l.chars().count() <= WIDTH));
-        assert_eq!(wrapped.replace('\n', " "), text.trim_end());
-        assert_eq!(
-            wrap("a-very-long-unbreakable-word"),
-            "a-very-long-unbreakable-word"
-        );
-    }
 }

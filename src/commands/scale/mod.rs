@@ -52,7 +52,7 @@ use crate::claim::{Look, Observation, observe_off_thread};
 use crate::kernel::{Attribution, Kernel, PortSide, Proto, Query};
 use crate::net::bind;
 use crate::output::{self, Output};
-use crate::{exit, os};
+use crate::{exit, os, words};
 
 /// Connections per source address: under the ~28,000 ports of Linux's default
 /// ephemeral range (32768-60999), which is per (source IP, destination).
@@ -121,13 +121,13 @@ pub async fn scale(options: ScaleOptions, output: Output) -> anyhow::Result<Exit
         BACKLOG,
     )?;
     eprintln!(
-        "sameport: {} connections on port {}: {} worker processes accepting from one listening socket, \
-         {} client processes from {} source addresses (open-file limit {} per process)",
-        options.connections,
+        "sameport: {} on port {}: {} accepting from one listening socket, \
+         {} from {} (open-file limit {} per process)",
+        words::count(options.connections, "connection"),
         options.port,
-        plan.workers,
-        plan.client_processes,
-        plan.sources.len(),
+        words::count_irregular(plan.workers, "worker process", "worker processes"),
+        words::count_irregular(plan.client_processes, "client process", "client processes"),
+        words::count_irregular(plan.sources.len(), "source address", "source addresses"),
         plan.fd_limit
     );
     let (reports_tx, mut reports) = mpsc::unbounded_channel();
@@ -147,7 +147,7 @@ pub async fn scale(options: ScaleOptions, output: Output) -> anyhow::Result<Exit
     let outcome = tokio::select! {
         result = tokio::time::timeout(options.timeout, filled) => match result {
             Ok(result) => result,
-            Err(_) => Err(anyhow!("filling {} connections took longer than {} s", options.connections, options.timeout.as_secs())),
+            Err(_) => Err(anyhow!("filling {} took longer than {} s", words::count(options.connections, "connection"), options.timeout.as_secs())),
         },
         signal = crate::os::shutdown::signal() => Err(anyhow!("stopped by {signal}")),
     };
@@ -266,9 +266,11 @@ impl Plan {
         let workers = options.workers.unwrap_or(needed);
         if workers == 0 || workers.saturating_mul(per_process) < options.connections {
             bail!(
-                "{workers} workers can hold at most {} connections with an open-file limit of {fd_limit}; \
-                 use at least {needed} workers",
-                workers.saturating_mul(per_process)
+                "{} can hold at most {} with an open-file limit of {fd_limit}; \
+                 use at least {}",
+                words::count(workers, "worker"),
+                words::count(workers.saturating_mul(per_process), "connection"),
+                words::count(needed, "worker")
             );
         }
         let sources = (0..options.connections.div_ceil(PER_SOURCE))
@@ -497,8 +499,9 @@ async fn report(
         memory,
     };
     let heading = format!(
-        "{} connections on TCP port {}",
-        options.connections, options.port
+        "{} on TCP port {}",
+        words::count(options.connections, "connection"),
+        options.port
     );
     let text = output.snapshot_with(
         &snapshot,
@@ -510,7 +513,8 @@ async fn report(
     output::print(&text)?;
     if established < options.connections {
         eprintln!(
-            "sameport: the table shows {established} established connections, not {}",
+            "sameport: the table shows {}, not {}",
+            words::count(established, "established connection"),
             options.connections
         );
         return Ok(ExitCode::from(exit::CLAIM_FAILS));
@@ -533,13 +537,12 @@ impl Facts {
         let listeners: Vec<_> = snapshot.with_role(Role::Listener).collect();
         let holders: usize = listeners.iter().map(|r| r.socket.holders.len()).sum();
         let mut text = format!(
-            "\n{} ESTABLISHED sockets with local port {}, {} distinct 4-tuples, {} listening socket{} \
-             (held by {holders} worker processes).\n",
-            self.established,
+            "\n{} with local port {}, {}, {} (held by {}).\n",
+            words::count(self.established, "ESTABLISHED socket"),
             snapshot.port,
-            verdict.accepted.min(self.established),
-            listeners.len(),
-            if listeners.len() == 1 { "" } else { "s" },
+            words::count(verdict.accepted.min(self.established), "distinct 4-tuple"),
+            words::count(listeners.len(), "listening socket"),
+            words::count_irregular(holders, "worker process", "worker processes"),
         );
         if self.established > PORT_NUMBERS {
             text.push_str(&format!(

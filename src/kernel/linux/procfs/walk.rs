@@ -74,9 +74,10 @@ impl<'a> Walk<'a> {
     pub fn finish(mut self) -> Found {
         if self.remaining > 0 && self.unreadable > 0 {
             self.found.notes.push(format!(
-                "{} processes could not be read (permission denied); {} sockets show - \
+                "{} could not be read (permission denied); {} show - \
                  for PID (run as root to see every owner)",
-                self.unreadable, self.remaining
+                crate::words::count_irregular(self.unreadable, "process", "processes"),
+                crate::words::count(self.remaining, "socket")
             ));
         }
         // Sorted by socket, then pid and fd, whichever thread found them.
