@@ -155,10 +155,9 @@ impl Output {
     ) -> String {
         match self.format {
             Format::Table => {
-                let heading = view::wrap(heading, self.width());
-                let rule = "=".repeat(heading.lines().map(str::len).max().unwrap_or(0));
                 format!(
-                    "{heading}\n{rule}\n{}",
+                    "{}{}",
+                    view::underlined(heading, '=', self.width()),
                     view::tables(snapshot, verdict, &self.tables, &self.labels)
                 )
             }
@@ -213,7 +212,11 @@ impl Output {
         match self.format {
             Format::Json => format!("{}\n", view::json::sockets(snapshot, &self.labels)),
             Format::Table | Format::Mermaid => {
-                format!("{heading}\n{}\n{}", "=".repeat(heading.len()), body())
+                format!(
+                    "{}{}",
+                    view::underlined(&heading, '=', self.width()),
+                    body()
+                )
             }
             Format::Markdown => format!("## {heading}\n\n{}", body()),
         }
@@ -243,9 +246,12 @@ impl Output {
         }
         let table = view::capture::table(segments, labels, self.format == Format::Markdown);
         format!(
-            "{heading}\n{}\n{table}\nCapture: {}.\n",
-            "=".repeat(heading.len()),
-            evidence.sentence(sockets)
+            "{}{table}\n{}",
+            view::underlined(heading, '=', self.width()),
+            view::prose(
+                &format!("Capture: {}.", evidence.sentence(sockets)),
+                &self.tables
+            )
         )
     }
 

@@ -552,3 +552,53 @@ fn completions_and_the_manual() {
         );
     }
 }
+
+/// The demo on an 80-column projector: no line is wider than 80 columns,
+/// headings included (the title is 83 characters: it wraps at a space, and
+/// its underline is as wide as its widest line, not as the whole title).
+#[test]
+fn the_demo_fits_80_columns_headings_included() {
+    for proto in ["tcp", "udp", "both"] {
+        let port = common::demo_port().to_string();
+        let out = sameport()
+            .args(["demo", "--proto", proto, "--port", &port])
+            .env("COLUMNS", "80")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = text.lines().collect();
+        for line in &lines {
+            assert!(line.chars().count() <= 80, "{proto}: too wide: {line:?}");
+        }
+        // An underline is as wide as the widest line of the heading above it
+        // (the lines back to the blank line before the heading).
+        for (at, rule) in lines.iter().enumerate() {
+            let is_rule = !rule.is_empty() && rule.chars().all(|c| c == '=' || c == '-');
+            if !is_rule || at == 0 {
+                continue;
+            }
+            let heading: Vec<&str> = lines[..at]
+                .iter()
+                .rev()
+                .take_while(|l| !l.is_empty())
+                .copied()
+                .collect();
+            let widest = heading.iter().map(|l| l.chars().count()).max();
+            assert_eq!(
+                Some(rule.chars().count()),
+                widest,
+                "{proto}: the underline of {heading:?}"
+            );
+        }
+        assert!(lines[0].starts_with("sameport demo:"), "{}", lines[0]);
+        if proto == "tcp" {
+            assert!(!lines[1].starts_with('='), "the 83-character title wraps");
+        }
+    }
+}

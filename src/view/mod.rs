@@ -240,6 +240,14 @@ pub fn prose(text: &str, options: &TableOptions) -> String {
     }
 }
 
+/// A heading wrapped at `width` (like prose) and underlined with `rule`
+/// across its widest line, as the eye sees it: `Title\n=====\n`.
+pub fn underlined(title: &str, rule: char, width: usize) -> String {
+    let title = wrap(title, width);
+    let widest = title.lines().map(display_width).max().unwrap_or(0);
+    format!("{title}\n{}\n", rule.to_string().repeat(widest))
+}
+
 /// Wraps `text` at spaces so that no line is wider than `width` columns. A
 /// word longer than the width (an IPv6 address with its port) stays whole
 /// on a line of its own: cutting it would change what it says. Colour codes

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 
 use super::capture as capture_view;
 use super::{
-    TableOptions, json as json_view, mermaid, outcome_word, socket_tables, verdict_line, wrap,
+    TableOptions, json as json_view, mermaid, outcome_word, socket_tables, underlined,
+    verdict_line, wrap,
 };
 use crate::capture::{CaptureEvidence, Segment};
 use crate::claim::snapshot::Snapshot;
@@ -81,13 +82,15 @@ pub struct CaptureStep {
 
 pub fn text(report: &Report, options: &TableOptions, labels: &Labels) -> String {
     let mut out = String::new();
-    underline(&mut out, &report.title, '=');
+    let width = options.width;
+    out.push_str(&underlined(&report.title, '=', width));
     for section in &report.sections {
         out.push('\n');
-        underline(&mut out, &section.title, '=');
+        out.push_str(&underlined(&section.title, '=', width));
         for (i, step) in section.steps.iter().enumerate() {
             out.push('\n');
-            underline(&mut out, &format!("Step {}. {}", i + 1, step.title), '-');
+            let title = format!("Step {}. {}", i + 1, step.title);
+            out.push_str(&underlined(&title, '-', width));
             if !step.text.is_empty() {
                 let _ = writeln!(out, "{}\n", wrap(&step.text, options.width));
             }
@@ -231,9 +234,4 @@ fn capitalized(sentence: &str) -> String {
         Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
         None => String::new(),
     }
-}
-
-fn underline(out: &mut String, title: &str, rule: char) {
-    let _ = writeln!(out, "{title}");
-    let _ = writeln!(out, "{}", rule.to_string().repeat(title.chars().count()));
 }
