@@ -156,7 +156,7 @@ impl Output {
         match self.format {
             Format::Table => {
                 let heading = view::wrap(heading, self.width());
-                let rule = "=".repeat(heading.lines().map(str::len).max().unwrap_or(0));
+                let rule = view::underline(&heading, '=');
                 format!(
                     "{heading}\n{rule}\n{}",
                     view::tables(snapshot, verdict, &self.tables, &self.labels)
@@ -213,7 +213,7 @@ impl Output {
         match self.format {
             Format::Json => format!("{}\n", view::json::sockets(snapshot, &self.labels)),
             Format::Table | Format::Mermaid => {
-                format!("{heading}\n{}\n{}", "=".repeat(heading.len()), body())
+                format!("{heading}\n{}\n{}", view::underline(&heading, '='), body())
             }
             Format::Markdown => format!("## {heading}\n\n{}", body()),
         }
@@ -244,7 +244,7 @@ impl Output {
         let table = view::capture::table(segments, labels, self.format == Format::Markdown);
         format!(
             "{heading}\n{}\n{table}\nCapture: {}.\n",
-            "=".repeat(heading.len()),
+            view::underline(heading, '='),
             evidence.sentence(sockets)
         )
     }

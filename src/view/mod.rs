@@ -267,9 +267,17 @@ pub fn wrap(text: &str, width: usize) -> String {
     out
 }
 
-/// The columns `text` takes on a terminal: its characters, less the ANSI
-/// colour codes (`ESC [ ... m`), which take none.
+/// The columns `text` takes on a terminal, less the ANSI colour codes
+/// (`ESC [ ... m`), which take none.
+///
+/// Columns, not characters: a Hangul syllable (or any East Asian wide
+/// character) takes two columns, so `"포트"` is 4 columns wide though it is
+/// 2 characters (and 6 bytes). Counting characters would make a Korean
+/// heading's underline half as long as the heading, and wrap Korean prose
+/// past the edge of the screen. The widths are Unicode's (East Asian Width),
+/// through the `unicode-width` crate, as terminals use them.
 pub fn display_width(text: &str) -> usize {
+    use unicode_width::UnicodeWidthChar;
     let mut width = 0;
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
@@ -281,10 +289,17 @@ pub fn display_width(text: &str) -> usize {
                 }
             }
         } else {
-            width += 1;
+            width += c.width().unwrap_or(0);
         }
     }
     width
+}
+
+/// A line of `rule` characters as wide on screen as the widest line of
+/// `heading` (`=====` under a title, `-----` under a step).
+pub fn underline(heading: &str, rule: char) -> String {
+    let width = heading.lines().map(display_width).max().unwrap_or(0);
+    rule.to_string().repeat(width)
 }
 
 /// What [`fit`] did to a table.
@@ -705,6 +720,23 @@ mod tests {
         // Colour codes take no columns.
         let coloured = format!("\x1b[1;32m{}\x1b[0m", "x".repeat(80));
         assert_eq!(wrap(&coloured, 80), coloured);
+    }
+
+    /// Hangul takes two columns a syllable: widths, wrapping and underlines
+    /// count columns on screen, not characters or bytes.
+    #[test]
+    fn hangul_takes_two_columns() {
+        assert_eq!(display_width("포트"), 4);
+        assert_eq!(display_width("1단계. 판정"), 11);
+        assert_eq!(display_width("\x1b[1;32m성립\x1b[0m"), 4);
+        assert_eq!(underline("1단계. 판정", '-'), "-".repeat(11));
+        assert_eq!(underline("Step 6. The verdict", '-').len(), 19);
+        // Twenty 3-syllable words (6 columns each, 7 with the space) wrap
+        // at 80 columns after 11 words (76 columns), not after 20 characters.
+        let text = vec!["소켓은"; 20].join(" ");
+        let wrapped = wrap(&text, 80);
+        assert!(wrapped.lines().all(|l| display_width(l) <= 80), "{wrapped}");
+        assert_eq!(display_width(wrapped.lines().next().unwrap()), 76);
     }
 
     /// At 80 columns the netstat table closes up (one space between columns),

@@ -233,7 +233,8 @@ fn capitalized(sentence: &str) -> String {
     }
 }
 
+/// A title and, under it, a rule as wide on screen as the title.
 fn underline(out: &mut String, title: &str, rule: char) {
     let _ = writeln!(out, "{title}");
-    let _ = writeln!(out, "{}", rule.to_string().repeat(title.chars().count()));
+    let _ = writeln!(out, "{}", super::underline(title, rule));
 }
