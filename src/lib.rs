@@ -42,6 +42,7 @@ pub mod commands;
 pub mod exit;
 pub mod kernel;
 pub mod lab;
+pub mod lang;
 pub mod net;
 pub mod os;
 pub mod output;

@@ -26,7 +26,7 @@ use std::process::ExitCode;
 
 use crate::claim::{Look, Observation, observe};
 use crate::exit;
-use crate::kernel::{Attribution, PortSide, Proto, Query, SocketTable};
+use crate::kernel::{Attribution, Note, PortSide, Proto, Query, SocketTable};
 use crate::output::{self, Output};
 
 /// Reads, judges and prints port `port` once: the sockets on `side` of it
@@ -45,10 +45,7 @@ pub fn inspect(
         verdict,
     } = observe(table, &Look::new(query, Attribution::Search))?;
     if side == PortSide::Remote {
-        snapshot.notes.push(format!(
-            "--side client shows only the clients' sockets; the verdict is about the server's \
-             side (local port {port}), which --side server or --side both shows"
-        ));
+        snapshot.notes.push(Note::ClientSideOnly { port });
     }
     let text = output.snapshot(&snapshot, &verdict, &heading(proto, port, side), None);
     output::print(&text)?;

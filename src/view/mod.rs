@@ -26,14 +26,16 @@ pub mod report;
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::kernel::{Proto, SocketState, addr_key};
+use crate::kernel::{SocketState, addr_key};
 
 use comfy_table::{Cell, Color, ColumnConstraint, Table};
 
 use crate::claim::snapshot::{Role, Row, Snapshot};
 use crate::claim::verdict::{Outcome, Verdict};
+use crate::kernel::Note;
+use crate::lang::tables::RoleWord;
+use crate::lang::{self, Lang};
 use crate::view::labels::Labels;
-use crate::words;
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,7 +110,7 @@ pub fn tables(
         socket_tables(snapshot, options, labels)
     } else if server_rows == 0 {
         let mut out = socket_tables(snapshot, options, labels);
-        out.push_str(&mirror_line_if_any(snapshot));
+        out.push_str(&mirror_line_if_any(snapshot, labels.lang()));
         out
     } else {
         both_sides(snapshot, options, labels)
@@ -137,35 +139,28 @@ fn both_sides(snapshot: &Snapshot, options: &TableOptions, labels: &Labels) -> S
         peers: snapshot.peers.clone(),
     };
     let (server, clients) = (side(true), side(false));
-    let mut out = format!("The server's side: sockets with local port {port}.\n");
+    let lang = labels.lang();
+    let mut out = format!("{}\n", lang::tables::server_side(lang, port));
     out.push_str(&socket_tables(&server, options, labels));
-    out.push_str(&format!(
-        "\nThe clients' side, on this host: sockets with remote port {port}.\n"
-    ));
+    out.push_str(&format!("\n{}\n", lang::tables::clients_side(lang, port)));
     out.push_str(&socket_tables(&clients, options, labels));
-    out.push_str(&mirror_line_if_any(&clients));
+    out.push_str(&mirror_line_if_any(&clients, lang));
     for note in &snapshot.notes {
-        out.push_str(&format!("note: {note}\n"));
+        out.push_str(&format!("{}\n", note_line(note, lang)));
     }
     out
 }
 
 /// The tables alone (with the summary of a long table, and the notes).
 pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Labels) -> String {
+    let lang = labels.lang();
     let mut out = String::new();
     let (shown, cut) = rows_to_show(&snapshot.rows, options.max_rows);
     if cut > 0 {
-        out.push_str(&prose(&summary(snapshot), options));
+        out.push_str(&prose(&summary(snapshot, lang), options));
         let head = shown.len().div_ceil(2);
         out.push_str(&prose(
-            &format!(
-                "Showing the first {} and the last {}; {} in between {} left out \
-             (raise --max-rows to see them, or use --format json for every row).\n",
-                words::count(head, "row"),
-                words::count(shown.len() - head, "row"),
-                words::count(cut, "row"),
-                words::verb(cut, "is", "are"),
-            ),
+            &lang::tables::rows_shown(lang, head, shown.len() - head, cut),
             options,
         ));
     }
@@ -174,17 +169,11 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
         markdown_style(&mut table, options.markdown);
         let fitted = fit(&mut table, options, &netstat::QUEUE_COLUMNS);
         // netstat's own flags: -t for TCP, -u for UDP.
-        let title = match snapshot.proto {
-            Proto::Tcp => "netstat -tanp view (one row per socket)",
-            Proto::Udp => "netstat -uanp view (one row per socket)",
-        };
+        let title = lang::tables::netstat_title(lang, snapshot.proto.into());
         push_table(&mut out, title, &table);
         if fitted == Fit::LeftOut {
             out.push_str(&prose(
-                &format!(
-                    "(Recv-Q and Send-Q are left out to fit {} columns; a wider window shows them.)",
-                    options.width
-                ),
+                &lang::tables::queues_left_out(lang, options.width),
                 options,
             ));
         }
@@ -193,37 +182,39 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
         let mut table = lsof::table(&shown, cut, options.color, labels);
         markdown_style(&mut table, options.markdown);
         fit(&mut table, options, &[]);
-        push_table(
-            &mut out,
-            "lsof -i view (one row per process holding a socket)",
-            &table,
-        );
+        push_table(&mut out, lang::tables::lsof_title(lang), &table);
         let unheld = lsof::left_out(&shown);
         if unheld > 0 {
-            out.push_str(&prose(
-                &format!(
-                    "({} that no process holds (TIME_WAIT, or waiting in the accept queue) {} left \
-                     out here, as lsof leaves {} out; the netstat view lists {}.)",
-                    words::count(unheld, "socket"),
-                    words::verb(unheld, "is", "are"),
-                    words::verb(unheld, "it", "them"),
-                    words::verb(unheld, "it", "them"),
-                ),
-                options,
-            ));
+            out.push_str(&prose(&lang::tables::lsof_left_out(lang, unheld), options));
         }
     }
     for note in &snapshot.notes {
-        out.push_str(&prose(&format!("note: {note}"), options));
+        out.push_str(&prose(&note_line(note, lang), options));
     }
     out
 }
 
+/// A note in words: `note: 2 processes could not be read ...`.
+pub fn note_line(note: &Note, lang: Lang) -> String {
+    format!("{}: {}", lang::notes::label(lang), note_text(note, lang))
+}
+
+/// What a note says, in `lang` (also the JSON `notes[]` strings).
+pub fn note_text(note: &Note, lang: Lang) -> String {
+    match note {
+        Note::Unreadable { processes, sockets } => {
+            lang::notes::unreadable(lang, *processes, *sockets)
+        }
+        Note::NoProcessList { path, error } => lang::notes::no_process_list(lang, path, error),
+        Note::ClientSideOnly { port } => lang::notes::client_side_only(lang, *port),
+    }
+}
+
 /// [`mirror_line`] when the snapshot has client sockets (the clients' side
 /// may hold only leftovers, such as TIME_WAIT).
-fn mirror_line_if_any(snapshot: &Snapshot) -> String {
+fn mirror_line_if_any(snapshot: &Snapshot, lang: Lang) -> String {
     if snapshot.with_role(Role::Client).next().is_some() {
-        mirror_line(snapshot)
+        mirror_line(snapshot, lang)
     } else {
         String::new()
     }
@@ -355,7 +346,7 @@ fn table_width(table: &Table) -> usize {
 
 /// What the clients' own sockets show: each has its own local port, and all
 /// point at the server's one port.
-pub fn mirror_line(snapshot: &Snapshot) -> String {
+pub fn mirror_line(snapshot: &Snapshot, lang: Lang) -> String {
     let clients: Vec<&Row> = snapshot.with_role(Role::Client).collect();
     let local_ends: HashSet<_> = clients.iter().map(|r| r.socket.local).collect();
     let ports: Vec<String> = clients
@@ -364,36 +355,26 @@ pub fn mirror_line(snapshot: &Snapshot) -> String {
         .map(|r| r.socket.local.port().to_string())
         .collect();
     let more = clients.len().saturating_sub(8);
-    let more = if more > 0 {
-        format!(" and {more} more")
-    } else {
-        String::new()
-    };
     let n = clients.len();
     if n == 0 {
-        return format!(
-            "No client socket of this process is connected to port {} (a closed \
-             connection shows in its state).\n",
-            snapshot.port
-        );
+        return format!("{}\n", lang::tables::no_client_socket(lang, snapshot.port));
     }
-    let mirror = match snapshot.proto {
-        Proto::Tcp => "the mirror image of the server's accepted sockets",
-        Proto::Udp => "all sending to the server's one socket",
-    };
-    format!(
-        "{}, {} (port{} {}{more}), every one with remote port {}: {mirror}.\n",
-        words::count(n, "client socket"),
-        words::count(local_ends.len(), "distinct local end"),
-        words::s(n),
-        ports.join(", "),
-        snapshot.port
-    )
+    let line = lang::tables::mirror(
+        lang,
+        snapshot.proto.into(),
+        n,
+        local_ends.len(),
+        &ports.join(", "),
+        more,
+        snapshot.port,
+    );
+    format!("{line}\n")
 }
 
 /// `Verdict: HOLDS. 3 accepted sockets ...`
 pub fn verdict_line(verdict: &Verdict, labels: &Labels, color: bool) -> String {
-    let word = outcome_word(verdict.outcome);
+    let lang = labels.lang();
+    let word = outcome_word(verdict.outcome, lang);
     let word = if color {
         // Bold, and green or red (standard, not bright: they read on white);
         // "not enough evidence" is a fact, not an alarm: bold alone.
@@ -407,17 +388,19 @@ pub fn verdict_line(verdict: &Verdict, labels: &Labels, color: bool) -> String {
         word.to_string()
     };
     format!(
-        "Verdict: {word}. {}",
-        verdict.explanation(&|a| labels.addr(a))
+        "{}: {word}. {}",
+        lang::verdict::label(lang),
+        verdict.explanation(lang, &|a| labels.addr(a))
     )
 }
 
-/// The one-word outcome: HOLDS, FAILS, NOT ENOUGH EVIDENCE.
-pub fn outcome_word(outcome: Outcome) -> &'static str {
+/// The one-word outcome: HOLDS, FAILS, NOT ENOUGH EVIDENCE (성립, 불성립,
+/// 증거 부족).
+pub fn outcome_word(outcome: Outcome, lang: Lang) -> &'static str {
     match outcome {
-        Outcome::Holds => "HOLDS",
-        Outcome::Fails => "FAILS",
-        Outcome::NotEnoughEvidence => "NOT ENOUGH EVIDENCE",
+        Outcome::Holds => lang::verdict::holds_word(lang),
+        Outcome::Fails => lang::verdict::fails_word(lang),
+        Outcome::NotEnoughEvidence => lang::verdict::not_enough_word(lang),
     }
 }
 
@@ -462,7 +445,7 @@ fn rows_to_show(rows: &[Row], max_rows: usize) -> (Vec<&Row>, usize) {
 
 /// A few lines that say what a long table holds: counts per state and role,
 /// and how many distinct remote addresses and ends.
-fn summary(snapshot: &Snapshot) -> String {
+fn summary(snapshot: &Snapshot, lang: Lang) -> String {
     let mut states: BTreeMap<SocketState, usize> = BTreeMap::new();
     let mut roles: BTreeMap<Role, usize> = BTreeMap::new();
     let mut remote_ends = Vec::with_capacity(snapshot.rows.len());
@@ -475,25 +458,35 @@ fn summary(snapshot: &Snapshot) -> String {
     remote_ends.dedup();
     let mut remote_ips: Vec<u128> = remote_ends.iter().map(|&(ip, _)| ip).collect();
     remote_ips.dedup(); // sorted by IP already
-    let states: Vec<String> = states.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let states: Vec<String> = states
+        .iter()
+        .map(|(s, n)| lang::tables::state_count(lang, s.name(), *n))
+        .collect();
     let roles: Vec<String> = roles
         .iter()
-        .map(|(r, n)| format!("{n} {}", r.name()))
+        .map(|(r, n)| lang::tables::role_count(lang, role_word(*r), *n))
         .collect();
-    format!(
-        "{} on {} port {}: {} (roles: {}); {}, {}.\n",
-        words::count(snapshot.rows.len(), "socket"),
-        snapshot.proto,
-        snapshot.port,
-        states.join(", "),
-        roles.join(", "),
-        words::count_irregular(
-            remote_ips.len(),
-            "distinct remote address",
-            "distinct remote addresses"
-        ),
-        words::count(remote_ends.len(), "distinct remote (address, port) pair"),
-    )
+    let line = lang::tables::summary(
+        lang,
+        snapshot.rows.len(),
+        (snapshot.proto.into(), snapshot.port),
+        &states.join(", "),
+        &roles.join(", "),
+        (remote_ips.len(), remote_ends.len()),
+    );
+    format!("{line}\n")
+}
+
+/// The word for a role in the summary of a long table.
+fn role_word(role: Role) -> RoleWord {
+    match role {
+        Role::Listener => RoleWord::Listener,
+        Role::Accepted => RoleWord::Accepted,
+        Role::Queued => RoleWord::Queued,
+        Role::Server => RoleWord::Server,
+        Role::Client => RoleWord::Client,
+        Role::Other => RoleWord::Other,
+    }
 }
 
 /// A table with netstat's look: no borders, columns padded.
