@@ -139,7 +139,7 @@ impl Capture {
                 let _done = done_tx;
                 record(source, filter, max_segments.max(1), &stop_flag, started)
             })
-            .map_err(|e| CaptureError::io("start the capture thread", e))?;
+            .map_err(|e| CaptureError::io(source::Capturing::StartThread, e))?;
         Ok(Capture {
             stop,
             done,

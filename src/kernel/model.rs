@@ -274,11 +274,11 @@ impl TableRead {
 /// Errors reading the socket table.
 #[derive(Debug, thiserror::Error)]
 pub enum TableError {
-    #[error("cannot read the kernel's socket table: {0}")]
+    #[error("{}", crate::lang::errors::table_unreadable(crate::lang::current(), .0))]
     Dump(String),
     /// The OS's fast path is missing (a Linux kernel without sock_diag); the
     /// portable path still works. [`crate::kernel::read`] handles this itself.
-    #[error("this kernel cannot answer socket-table queries the fast way: {0}")]
+    #[error("{}", crate::lang::errors::table_unsupported(crate::lang::current(), .0))]
     Unsupported(String),
 }
 

@@ -1,8 +1,6 @@
 //! `connect`: what the clients say (on stderr, about the run) and print
 //! (on stdout, the echoes).
 
-use std::net::SocketAddr;
-
 use super::{Lang, Transport};
 use crate::words;
 
@@ -139,9 +137,4 @@ pub fn from_server(lang: Lang, text: &str) -> String {
         Lang::En => format!("From server: {text}\n"),
         Lang::Ko => format!("서버로부터: {text}\n"),
     }
-}
-
-/// The context of a client's error: `client-2 127.0.0.3:50427`.
-pub fn client_name(label: &str, local: SocketAddr) -> String {
-    format!("{label} {local}")
 }

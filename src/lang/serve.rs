@@ -74,7 +74,7 @@ pub fn three_local_clients(lang: Lang) -> &'static str {
 pub fn tcp_stopped(
     lang: Lang,
     signal: &str,
-    (accepted, open, refused): (u64, u64, u64),
+    (accepted, open, refused): (u64, usize, u64),
     bytes: u64,
 ) -> String {
     match lang {
