@@ -289,7 +289,7 @@ pub enum NoPort80 {
 pub fn textbook_port_note(lang: Lang, why_not_80: Option<NoPort80>) -> String {
     match (lang, why_not_80) {
         (Lang::En, None) => " (port 80, as in the figure)".to_string(),
-        (Lang::Ko, None) => " (그림에서처럼 80번 포트)".to_string(),
+        (Lang::Ko, None) => "(그림에서처럼 80번 포트)".to_string(),
         (Lang::En, Some(why)) => {
             let why = match why {
                 NoPort80::Privileged => "binding it needs root",
@@ -304,7 +304,7 @@ pub fn textbook_port_note(lang: Lang, why_not_80: Option<NoPort80>) -> String {
                 NoPort80::InUse => "다른 프로그램이 쓰고 있다",
                 NoPort80::Other => "바인드할 수 없었다",
             };
-            format!(" (12000번 포트. 그림의 80번 포트는 여기서 쓸 수 없다: {why})")
+            format!("(12000번 포트. 그림의 80번 포트는 여기서 쓸 수 없다: {why})")
         }
     }
 }
@@ -329,7 +329,8 @@ pub fn textbook_listens(lang: Lang, addr: SocketAddr) -> String {
 pub fn textbook_listens_text(lang: Lang, port_note: &str) -> String {
     match lang {
         Lang::En => format!("One listening socket on the server's one port{port_note}."),
-        Lang::Ko => format!("서버의 하나뿐인 포트에 환영 소켓이 하나 있다{port_note}."),
+        // The note names the port, so it goes right after 포트.
+        Lang::Ko => format!("서버의 하나뿐인 포트{port_note}에 환영 소켓이 하나 있다."),
     }
 }
 
