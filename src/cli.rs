@@ -4,6 +4,11 @@
 //! Errors are printed once, on one line, to stderr, as `sameport: what went
 //! wrong: why`, and the process exits with a code from [`crate::exit`]. A bad
 //! command line is reported the same way, with the usage code 2.
+//!
+//! The language (`--lang`, or the locale: see [`crate::lang`]) is settled
+//! first, from the raw command line, before clap parses it: a mistake on the
+//! command line is then reported in the language the user asked for. `--help`
+//! stays English (clap writes it).
 
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
@@ -18,6 +23,8 @@ use crate::commands::scale::{self, ScaleOptions};
 use crate::commands::serve::{self, ServeOptions};
 use crate::exit;
 use crate::kernel::{PortSide, Proto};
+use crate::lang::errors::{self as says, Doing, Usage};
+use crate::lang::{self, Lang};
 use crate::net::bind;
 use crate::net::client::{self, ConnectOptions};
 use crate::output::{self, ColorChoice, Output};
@@ -30,8 +37,29 @@ use crate::view::{Format, ViewKind};
 #[derive(Debug, Parser)]
 #[command(name = "sameport", version, about, long_about = None)]
 pub struct Cli {
+    /// The language of the output: en or ko [default: from LC_ALL, LC_MESSAGES or LANG; English unless Korean].
+    #[arg(long, global = true, value_enum, value_name = "LANG")]
+    lang: Option<LangArg>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--lang`: see [`Lang`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LangArg {
+    /// English.
+    En,
+    /// Korean (한국어).
+    Ko,
+}
+
+impl From<LangArg> for Lang {
+    fn from(lang: LangArg) -> Lang {
+        match lang {
+            LangArg::En => Lang::En,
+            LangArg::Ko => Lang::Ko,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,16 +92,17 @@ enum Command {
 /// A whole number from `min` to `max`; `why` (if any) follows the range in
 /// the error, to say what the limit is for.
 fn whole_number(text: &str, min: u64, max: u64, why: &str) -> Result<u64, String> {
+    let lang = lang::current();
     let Ok(n) = text.trim().parse::<u64>() else {
-        return Err(format!("'{text}' is not a whole number"));
+        return Err(says::not_a_whole_number(lang, text));
     };
     if (min..=max).contains(&n) {
         return Ok(n);
     }
     let range = if max == u64::MAX {
-        format!("must be at least {min}")
+        says::at_least(lang, min)
     } else {
-        format!("must be from {min} to {max}")
+        says::from_to(lang, min, max)
     };
     Err(format!("{range}{why}"))
 }
@@ -90,13 +119,8 @@ fn positive(text: &str) -> Result<u64, String> {
 
 /// `demo --clients`: the claim is about sharing, which takes two.
 fn demo_clients(text: &str) -> Result<u16, String> {
-    whole_number(
-        text,
-        2,
-        200,
-        " (one client cannot show that clients share the port)",
-    )
-    .map(|n| n as u16)
+    let why = says::one_client_proves_nothing(lang::current());
+    whole_number(text, 2, 200, why).map(|n| n as u16)
 }
 
 /// `scale --workers`.
@@ -113,7 +137,7 @@ fn segment_count(text: &str) -> Result<u64, String> {
 fn hold_seconds(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(secs) if (0.0..=86_400.0).contains(&secs) => Ok(Duration::from_secs_f64(secs)),
-        _ => Err("expected a number of seconds from 0 to 86400".into()),
+        _ => Err(says::hold_seconds(lang::current()).into()),
     }
 }
 
@@ -121,7 +145,7 @@ fn hold_seconds(text: &str) -> Result<Duration, String> {
 fn port_arg(text: &str) -> Result<u16, String> {
     whole_number(text, 1, 65_535, "")
         .map(|n| n as u16)
-        .map_err(|_| "a port number must be from 1 to 65535".to_string())
+        .map_err(|_| says::port_range(lang::current()).to_string())
 }
 
 /// `--banner`: the text, with the usual escapes turned into the bytes they
@@ -138,7 +162,7 @@ fn banner_bytes(text: &str) -> Result<Banner, String> {
             continue;
         }
         let Some((&escape, after)) = rest.split_first() else {
-            return Err("ends in a lone backslash (write \\\\ for a backslash)".into());
+            return Err(says::banner_lone_backslash(lang::current()).into());
         };
         rest = after;
         match escape {
@@ -151,15 +175,13 @@ fn banner_bytes(text: &str) -> Result<Banner, String> {
                     .get(..2)
                     .and_then(|h| std::str::from_utf8(h).ok())
                     .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or("\\x needs two hex digits, as in \\x41")?;
+                    .ok_or(says::banner_hex(lang::current()))?;
                 bytes.push(hex);
                 rest = &rest[2..];
             }
             other => {
-                return Err(format!(
-                    "unknown escape \\{}: use \\n, \\r, \\t, \\\\ or \\xHH",
-                    char::from(other).escape_default()
-                ));
+                let escape = char::from(other).escape_default().to_string();
+                return Err(says::banner_escape(lang::current(), &escape));
             }
         }
     }
@@ -274,13 +296,13 @@ struct OutputArgs {
 
 impl OutputArgs {
     /// The output settings, with `default_view` where `--view` is not given
-    /// and stable labels when `reproducible`.
+    /// and stable labels when `reproducible`, in the run's language.
     fn output_with(&self, default_view: ViewKind, reproducible: bool) -> Output {
         Output::new(
             self.format.into(),
             self.view.map_or(default_view, ViewKind::from),
             self.max_rows,
-            Labels::new(self.redact, reproducible),
+            Labels::new(self.redact, reproducible).in_lang(lang::current()),
         )
         .colored(self.color.into())
     }
@@ -480,10 +502,17 @@ struct InspectArgs {
 
 /// Parses the command line, runs the command and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // The language first: `--lang` as typed (before parsing, so that a
+    // mistake in the rest of the line is told in it), else the locale.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lang = Lang::from_args(&args).unwrap_or_else(Lang::from_environment);
+    lang::set(lang);
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => return usage_error(e),
+        Err(e) => return usage_error(e, lang),
     };
+    // clap agrees with the early look (it reads the same `--lang`).
+    debug_assert_eq!(cli.lang.map_or(lang, Lang::from), lang);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -539,7 +568,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .worker_threads(cores.saturating_sub(1).max(1))
         .enable_all()
         .build()
-        .context("starting the async runtime")
+        .context(Doing::StartingRuntime)
 }
 
 async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
@@ -585,11 +614,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn connect(args: ConnectArgs) -> anyhow::Result<ExitCode> {
     let Some(target) = args.target else {
-        eprintln!(
-            "sameport: connect needs a server address; for a server on this machine try:\n  \
-             sameport connect 127.0.0.1:{} --count 3 --from 127.0.0.2,127.0.0.3,127.0.0.4 --message hello",
-            args.port
-        );
+        let text = says::connect_needs_target(lang::current(), args.port);
+        eprintln!("sameport: {text}");
         return Ok(ExitCode::from(exit::USAGE));
     };
     let hold = args.hold;
@@ -611,7 +637,7 @@ async fn connect(args: ConnectArgs) -> anyhow::Result<ExitCode> {
 fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut visible_command(), "sameport", &mut script);
-    output::print(&String::from_utf8_lossy(&script)).context("writing the script")?;
+    output::print(&String::from_utf8_lossy(&script)).context(Doing::WritingScript)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -623,10 +649,8 @@ fn man(command: Option<&str>) -> anyhow::Result<ExitCode> {
         None => cli,
         Some(name) => {
             let Some(sub) = cli.find_subcommand(name).filter(|c| !c.is_hide_set()) else {
-                eprintln!(
-                    "sameport: no command '{name}'; the commands are {}",
-                    command_names().join(", ")
-                );
+                let text = says::no_such_command(lang::current(), name, &command_names());
+                eprintln!("sameport: {text}");
                 return Ok(ExitCode::from(exit::USAGE));
             };
             // Named sameport-serve(1), with `sameport serve` in its synopsis.
@@ -638,8 +662,8 @@ fn man(command: Option<&str>) -> anyhow::Result<ExitCode> {
     let mut roff = Vec::new();
     clap_mangen::Man::new(page)
         .render(&mut roff)
-        .context("rendering the manual page")?;
-    output::print(&String::from_utf8_lossy(&roff)).context("writing the manual page")?;
+        .context(Doing::RenderingManPage)?;
+    output::print(&String::from_utf8_lossy(&roff)).context(Doing::WritingManPage)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -671,9 +695,10 @@ fn command_names() -> Vec<String> {
         .collect()
 }
 
-/// A clap error as one line (its first), with the usage exit code. Help and
-/// version requests are printed whole and succeed.
-fn usage_error(e: clap::Error) -> ExitCode {
+/// A clap error as one line (its first, in English; in Korean a sentence
+/// made from what clap found), with the usage exit code. Help and version
+/// requests are printed whole and succeed.
+fn usage_error(e: clap::Error, lang: Lang) -> ExitCode {
     use clap::error::ErrorKind;
     if matches!(
         e.kind(),
@@ -694,28 +719,71 @@ fn usage_error(e: clap::Error) -> ExitCode {
     // clap lists the valid values on a later line; say them on this one.
     let valid = match e.get(clap::error::ContextKind::ValidValue) {
         Some(clap::error::ContextValue::Strings(values)) if !values.is_empty() => {
-            format!(": expected {}", one_of(values))
+            says::expected(lang, values)
         }
         _ => String::new(),
     };
+    let what = says::usage_error(lang, &what_clap_found(&e), &format!("{first}{valid}"));
     // Point at the help of the subcommand the user was typing.
-    let subcommand = std::env::args()
-        .nth(1)
-        .filter(|name| Cli::command().find_subcommand(name).is_some());
+    // (The first word that names one: `--lang ko` may come before it.)
+    let subcommand = std::env::args_os()
+        .skip(1)
+        .filter_map(|word| word.into_string().ok())
+        .find(|name| Cli::command().find_subcommand(name).is_some());
     let help = match subcommand {
         Some(name) => format!("sameport {name} --help"),
         None => "sameport --help".to_string(),
     };
-    eprintln!("sameport: {first}{valid} (see {help})");
+    eprintln!("sameport: {}", says::usage(lang, &what, &help));
     ExitCode::from(exit::USAGE)
 }
 
-/// `a`, `a or b`, `a, b or c`.
-fn one_of(values: &[String]) -> String {
-    match values {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+/// What clap found wrong, from the context it keeps with the error (the
+/// argument, the value, the valid values), for a sentence of our own.
+fn what_clap_found(e: &clap::Error) -> Usage {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => v.first().cloned(),
+        _ => None,
+    };
+    let list = |kind| match e.get(kind) {
+        Some(ContextValue::Strings(v)) => v.clone(),
+        Some(ContextValue::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    };
+    let arg = text(ContextKind::InvalidArg);
+    let value = text(ContextKind::InvalidValue);
+    // Our own value parsers say why a value is refused; clap keeps it as
+    // the error's source.
+    let why = std::error::Error::source(e).map(|s| s.to_string());
+    match (e.kind(), arg, value) {
+        (ErrorKind::InvalidValue, Some(arg), Some(value)) => Usage::InvalidValue {
+            arg,
+            value,
+            valid: list(ContextKind::ValidValue),
+        },
+        (ErrorKind::ValueValidation, Some(arg), Some(value)) => Usage::Refused {
+            arg,
+            value,
+            why: why.unwrap_or_default(),
+        },
+        (ErrorKind::UnknownArgument, Some(arg), _) => Usage::Unknown { arg },
+        (ErrorKind::InvalidSubcommand, _, _) => match text(ContextKind::InvalidSubcommand) {
+            Some(name) => Usage::UnknownCommand { name },
+            None => Usage::Other,
+        },
+        (ErrorKind::MissingRequiredArgument, Some(_) | None, _) => {
+            match list(ContextKind::InvalidArg) {
+                args if !args.is_empty() => Usage::Missing { args },
+                _ => Usage::Other,
+            }
+        }
+        (ErrorKind::ArgumentConflict, Some(arg), _) => match text(ContextKind::PriorArg) {
+            Some(other) => Usage::Conflict { arg, other },
+            None => Usage::Other,
+        },
+        _ => Usage::Other,
     }
 }
 
@@ -774,6 +842,9 @@ mod tests {
             port_arg("0").unwrap_err(),
             "a port number must be from 1 to 65535"
         );
-        assert_eq!(one_of(&["a".into(), "b".into(), "c".into()]), "a, b or c");
+        assert_eq!(
+            lang::one_of(Lang::En, &["a".into(), "b".into(), "c".into()]),
+            "a, b or c"
+        );
     }
 }

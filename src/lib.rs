@@ -33,7 +33,9 @@
 //!
 //! [`cli`] turns the command line into calls to [`commands`], [`exit`] lists
 //! the exit codes, [`os::shutdown`] waits for Ctrl-C and [`words`] writes
-//! counts in English ("1 client", "2 clients").
+//! counts in English ("1 client", "2 clients"). [`lang`] holds every
+//! sentence the program says, in English and Korean (`--lang en|ko`, or the
+//! locale), as a table the compiler checks.
 
 pub mod capture;
 pub mod claim;
@@ -42,6 +44,7 @@ pub mod commands;
 pub mod exit;
 pub mod kernel;
 pub mod lab;
+pub mod lang;
 pub mod net;
 pub mod os;
 pub mod output;

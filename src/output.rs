@@ -22,6 +22,7 @@ use serde_json::{Map, Value};
 use crate::capture::{CaptureEvidence, Segment};
 use crate::claim::snapshot::Snapshot;
 use crate::claim::verdict::Verdict;
+use crate::lang::{self, Lang};
 use crate::view::labels::Labels;
 use crate::view::report::Report;
 use crate::view::{self, Format, TableOptions, ViewKind};
@@ -121,6 +122,11 @@ impl Output {
         self
     }
 
+    /// The language of the words (the labels carry it; see [`Labels`]).
+    pub fn lang(&self) -> Lang {
+        self.labels.lang()
+    }
+
     /// The width text for people is fitted to.
     pub fn width(&self) -> usize {
         self.tables.width
@@ -201,12 +207,13 @@ impl Output {
     /// (A Mermaid picture is of a server's port, so the client side is drawn
     /// as tables.)
     pub fn client_side(&self, snapshot: &Snapshot, port: u16) -> String {
-        let heading = format!("Client side: this process's sockets toward port {port}");
+        let lang = self.lang();
+        let heading = lang::tables::client_side_heading(lang, port);
         let body = || {
             format!(
                 "{}{}",
                 view::socket_tables(snapshot, &self.tables, &self.labels),
-                view::prose(view::mirror_line(snapshot).trim_end(), &self.tables)
+                view::prose(view::mirror_line(snapshot, lang).trim_end(), &self.tables)
             )
         };
         match self.format {
@@ -245,13 +252,11 @@ impl Output {
             return format!("{object}\n");
         }
         let table = view::capture::table(segments, labels, self.format == Format::Markdown);
+        let line = lang::capture::line(self.lang(), &evidence.sentence(self.lang(), sockets));
         format!(
             "{}{table}\n{}",
             view::underlined(heading, '=', self.width()),
-            view::prose(
-                &format!("Capture: {}.", evidence.sentence(sockets)),
-                &self.tables
-            )
+            view::prose(&line, &self.tables)
         )
     }
 

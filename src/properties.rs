@@ -120,7 +120,9 @@ proptest! {
         if snapshot.proto == Proto::Tcp && tcp_claim_holds(&snapshot) {
             prop_assert_eq!(verdict.outcome, Outcome::Holds);
         }
-        let _ = verdict.explanation(&|a| a.to_string());
+        for lang in crate::lang::Lang::ALL {
+            let _ = verdict.explanation(lang, &|a| a.to_string());
+        }
     }
 
     #[test]

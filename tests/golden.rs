@@ -96,6 +96,39 @@ fn demo_reproducible_output_is_golden() {
     }
 }
 
+/// The same in Korean (`--lang ko`): TCP and UDP in all four formats. The
+/// English files above stay as they are; these are read line by line like
+/// them.
+#[test]
+fn korean_demo_output_is_golden() {
+    let _turn = FIXED_CLIENT_PORTS.lock().unwrap_or_else(|p| p.into_inner());
+    for proto in ["tcp", "udp"] {
+        for (format, ext) in [
+            ("table", "txt"),
+            ("json", "jsonl"),
+            ("markdown", "md"),
+            ("mermaid", "mmd"),
+        ] {
+            let name = format!("demo-{proto}.ko.{ext}");
+            let args = [
+                "demo",
+                "--reproducible",
+                "--lang",
+                "ko",
+                "--proto",
+                proto,
+                "--format",
+                format,
+            ];
+            check(&name, &args);
+        }
+    }
+    check(
+        "demo-both.ko.txt",
+        &["demo", "--reproducible", "--lang", "ko", "--proto", "both"],
+    );
+}
+
 /// Both protocols and their contrast.
 #[test]
 fn demo_both_is_golden() {
@@ -132,6 +165,21 @@ fn textbook_figure_is_golden() {
         ],
         None,
     );
+    for (format, ext) in [("table", "txt"), ("markdown", "md")] {
+        check_on(
+            &format!("demo-textbook.ko.{ext}"),
+            &[
+                "demo",
+                "--textbook",
+                "--reproducible",
+                "--lang",
+                "ko",
+                "--format",
+                format,
+            ],
+            None,
+        );
+    }
 }
 
 /// Without port 80, the textbook figure says which port it used instead.

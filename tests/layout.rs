@@ -2,7 +2,8 @@
 //! breaks them fails `cargo test` instead of waiting for a reviewer:
 //!
 //! * `kernel` never uses the layers above it (`claim`, `view`, `net`,
-//!   `commands`, `output`, `cli`), and `os` uses nothing from the crate;
+//!   `commands`, `output`, `cli`), `os` uses nothing from the crate, and
+//!   `lang` (the sentences, which every layer uses) nothing but `words`;
 //! * `claim` and `view` never open a socket;
 //! * `cfg` for an OS and raw `libc` calls only in `kernel`, `capture`, `lab`
 //!   and `os`;
@@ -209,6 +210,17 @@ fn lower_layers_do_not_use_higher_ones() {
                     "{} ({}) uses {}",
                     module.name(),
                     module.file.display(),
+                    target.join("::")
+                );
+            }
+        }
+        if module.is_under("lang") {
+            for target in &graph[&module.path] {
+                let top = target.first().map(String::as_str).unwrap_or("");
+                assert!(
+                    top == "lang" || top == "words",
+                    "lang must import nothing else from the crate (every layer uses it): {} uses {}",
+                    module.name(),
                     target.join("::")
                 );
             }

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 
 use crate::kernel::Proto;
+use crate::lang::{Lang, capture as says};
 
 use super::segment::Segment;
 
@@ -53,41 +54,20 @@ impl CaptureEvidence {
     /// shows serving these clients (accepted sockets for TCP, 1 for UDP):
     /// "every segment from the 3 clients was addressed to port 12000; the
     /// kernel delivered them to 3 different sockets".
-    pub fn sentence(&self, sockets: usize) -> String {
-        let port = self.port;
-        let unit = match self.proto {
-            Proto::Tcp => "segment",
-            Proto::Udp => "datagram",
-        };
-        let clients = match self.clients.len() {
-            1 => "the client".to_string(),
-            n => format!("the {n} clients"),
-        };
+    pub fn sentence(&self, lang: Lang, sockets: usize) -> String {
+        let (port, transport, clients) = (self.port, self.proto.into(), self.clients.len());
         if self.clients.is_empty() {
-            return format!("no {unit} to port {port} was captured");
+            return says::nothing(lang, transport, port);
         }
         if self.all_to_port() {
-            return format!(
-                "every {unit} from {clients} was addressed to port {port}; \
-                 the kernel delivered them to {}",
-                sockets_phrase(sockets)
-            );
+            return says::all_to_port(lang, transport, clients, port, sockets);
         }
-        format!(
-            "{} of the {} from {clients} {} addressed to port {port}; \
-             {} went to other ports",
-            self.to_port,
-            crate::words::count(self.from_clients, unit),
-            crate::words::verb(self.to_port, "was", "were"),
-            self.from_clients - self.to_port
+        says::some_to_port(
+            lang,
+            transport,
+            clients,
+            (self.to_port, self.from_clients),
+            port,
         )
-    }
-}
-
-/// "one socket", "3 different sockets".
-fn sockets_phrase(sockets: usize) -> String {
-    match sockets {
-        1 => "one socket".to_string(),
-        n => format!("{n} different sockets"),
     }
 }

@@ -139,7 +139,7 @@ impl Capture {
                 let _done = done_tx;
                 record(source, filter, max_segments.max(1), &stop_flag, started)
             })
-            .map_err(|e| CaptureError::io("start the capture thread", e))?;
+            .map_err(|e| CaptureError::io(source::Capturing::StartThread, e))?;
         Ok(Capture {
             stop,
             done,
@@ -455,7 +455,7 @@ mod tests {
         assert_eq!(found.to_port, 10);
         assert!(found.all_to_port());
         assert_eq!(
-            found.sentence(2),
+            found.sentence(crate::lang::Lang::En, 2),
             "every segment from the 2 clients was addressed to port 12000; \
              the kernel delivered them to 2 different sockets"
         );
@@ -473,7 +473,7 @@ mod tests {
         let found = evidence(&segments, PORT, Proto::Tcp);
         assert!(!found.all_to_port());
         assert_eq!(
-            found.sentence(2),
+            found.sentence(crate::lang::Lang::En, 2),
             "10 of the 11 segments from the 2 clients were addressed to port 12000; \
              1 went to other ports"
         );
@@ -486,7 +486,7 @@ mod tests {
             .collect();
         let found = evidence(&segments, PORT, Proto::Udp);
         assert_eq!(
-            found.sentence(1),
+            found.sentence(crate::lang::Lang::En, 1),
             "every datagram from the 3 clients was addressed to port 12000; \
              the kernel delivered them to one socket"
         );
@@ -496,7 +496,10 @@ mod tests {
     fn nothing_captured_is_said_plainly() {
         let found = evidence(&[], PORT, Proto::Tcp);
         assert!(!found.all_to_port());
-        assert_eq!(found.sentence(0), "no segment to port 12000 was captured");
+        assert_eq!(
+            found.sentence(crate::lang::Lang::En, 0),
+            "no segment to port 12000 was captured"
+        );
     }
 
     /// Frames handed out one per call, then silence.

@@ -26,7 +26,7 @@ use std::mem;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::source::{CaptureError, Frame, FrameSource};
+use super::source::{CaptureError, Capturing, Frame, FrameSource};
 
 /// The loopback interface: where the demo's clients and server talk.
 pub const LOOPBACK: &str = "lo";
@@ -90,9 +90,9 @@ impl RawCapture {
             libc::SO_RCVTIMEO,
             timeval(POLL_INTERVAL),
         )
-        .map_err(|e| CaptureError::io("set a timeout on the packet socket", e))?;
+        .map_err(|e| CaptureError::io(Capturing::SetTimeout, e))?;
         bind_to_interface(&fd, ifindex)
-            .map_err(|e| CaptureError::io("bind the packet socket to an interface", e))?;
+            .map_err(|e| CaptureError::io(Capturing::BindInterface, e))?;
         Ok(RawCapture { fd })
     }
 
@@ -141,7 +141,7 @@ impl FrameSource for RawCapture {
                 {
                     return Ok(None);
                 }
-                Err(e) => return Err(CaptureError::io("read from the packet socket", e)),
+                Err(e) => return Err(CaptureError::io(Capturing::Read, e)),
             };
             // The outgoing copy of a loopback frame: the incoming copy follows,
             // and that is the one we count. (Only on kernels before 4.20.)
@@ -230,7 +230,7 @@ fn packet_socket() -> Result<OwnedFd, CaptureError> {
         let e = io::Error::last_os_error();
         return Err(match e.raw_os_error() {
             Some(libc::EPERM) | Some(libc::EACCES) => CaptureError::NeedsPrivilege,
-            _ => CaptureError::io("open a packet socket", e),
+            _ => CaptureError::io(Capturing::OpenSocket, e),
         });
     }
     // SAFETY: `fd` was just returned by socket() and nothing else owns it.

@@ -4,30 +4,31 @@
 use std::io;
 use std::time::SystemTime;
 
-/// Why a capture could not start or went wrong. Each message is one line.
+pub use crate::lang::errors::Capturing;
+use crate::lang::{self, errors as says};
+
+/// Why a capture could not start or went wrong. Each message is one line,
+/// in the run's language.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     /// A raw packet socket sees every process's traffic, so the kernel asks
     /// for a privilege.
-    #[error("capturing packets needs root or the CAP_NET_RAW capability (try again with sudo)")]
+    #[error("{}", says::capture_needs_privilege(lang::current()))]
     NeedsPrivilege,
-    #[error("packet capture is only supported on Linux in this build")]
+    #[error("{}", says::capture_unsupported(lang::current()))]
     Unsupported,
-    #[error("there is no network interface named {0:?} to capture on")]
+    #[error("{}", says::no_interface(lang::current(), .0))]
     NoInterface(String),
     /// Any other failure of the OS, with what we were doing at the time.
-    #[error("cannot {doing}: {cause}")]
-    Io {
-        doing: &'static str,
-        cause: io::Error,
-    },
-    #[error("the capture thread stopped unexpectedly")]
+    #[error("{}", says::capture_failed(lang::current(), *doing, cause))]
+    Io { doing: Capturing, cause: io::Error },
+    #[error("{}", says::capture_thread_lost(lang::current()))]
     ThreadLost,
 }
 
 impl CaptureError {
-    /// An OS error while `doing` something ("open a packet socket").
-    pub fn io(doing: &'static str, cause: io::Error) -> Self {
+    /// An OS error while `doing` something (opening a packet socket ...).
+    pub fn io(doing: Capturing, cause: io::Error) -> Self {
         CaptureError::Io { doing, cause }
     }
 }

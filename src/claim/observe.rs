@@ -91,7 +91,7 @@ pub async fn observe_off_thread(
 mod tests {
     use super::*;
     use crate::claim::verdict::Outcome;
-    use crate::kernel::{PortSide, Proto, TableRead};
+    use crate::kernel::{Note, PortSide, Proto, TableRead};
     use crate::testing::{accepted, listener};
 
     /// A table that always answers with the same rows.
@@ -101,7 +101,7 @@ mod tests {
         fn read(&self, _: &Query, _: &Attribution) -> Result<TableRead, TableError> {
             Ok(TableRead {
                 sockets: self.0.clone(),
-                notes: vec!["a note".into()],
+                notes: vec![Note::ClientSideOnly { port: 12000 }],
             })
         }
     }
@@ -127,7 +127,10 @@ mod tests {
         let seen = observe(&table, &look()).unwrap();
         assert_eq!(seen.verdict.outcome, Outcome::Holds);
         assert_eq!(seen.snapshot.rows.len(), 3);
-        assert_eq!(seen.snapshot.notes, vec!["a note".to_string()]);
+        assert_eq!(
+            seen.snapshot.notes,
+            vec![Note::ClientSideOnly { port: 12000 }]
+        );
     }
 
     #[test]

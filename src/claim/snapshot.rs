@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 
-use crate::kernel::{KernelSocket, Proto, SocketState, sort_sockets};
+use crate::kernel::{KernelSocket, Note, Proto, SocketState, sort_sockets};
 
 /// The part a socket plays for the port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -61,7 +61,7 @@ pub struct Snapshot {
     /// Listeners first, then accepted sockets, clients and the rest.
     pub rows: Vec<Row>,
     /// What could not be read (shown once, next to the tables).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// For UDP: the clients the server has received datagrams from. An
     /// unconnected UDP socket has no remote end in the table, so this is the
     /// only place the clients of a UDP server show up.
@@ -70,12 +70,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Gives every socket its role and puts the rows in reading order.
-    pub fn new(
-        port: u16,
-        proto: Proto,
-        mut sockets: Vec<KernelSocket>,
-        notes: Vec<String>,
-    ) -> Self {
+    pub fn new(port: u16, proto: Proto, mut sockets: Vec<KernelSocket>, notes: Vec<Note>) -> Self {
         // Sort by address (a no-op for a table read, which comes sorted), then
         // by role, keeping the address order within a role: listeners first,
         // then accepted sockets ... (The stable sort is linear here: each
@@ -183,7 +178,7 @@ mod tests {
         assert_eq!((verdict.accepted, verdict.queued), (1, 1));
         assert!(
             verdict
-                .explanation(&|a| a.to_string())
+                .explanation(crate::lang::Lang::En, &|a| a.to_string())
                 .contains("waits in the accept queue")
         );
         // Where the OS reports no inodes at all, nothing can be told apart.

@@ -36,7 +36,7 @@ use serde::Serialize;
 
 use crate::claim::snapshot::{Role, Snapshot};
 use crate::kernel::{KernelSocket, Proto, addr_key, is_loopback};
-use crate::words;
+use crate::lang::{Lang, verdict as says};
 
 /// Whether the claim holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -297,130 +297,67 @@ fn outcome(problems: &[Problem], missing: Option<Missing>) -> Outcome {
     }
 }
 
-/// What the table can and cannot show of a UDP server's clients (see the
-/// module docs): said whenever too few were seen, because the clients may
-/// well have sent, and the reason they are missing is the lesson itself.
-const UDP_CLIENTS_UNSEEN: &str = "A UDP server keeps no socket per client, so the \
-    table names a client only by the client's own socket: one on this host that called \
-    connect() (as `sameport connect --proto udp` does) points at the server's port. \
-    Clients on other hosts, and clients that use sendto() without connect(), leave no \
-    row here; only the server hears them all (`sameport serve --proto udp` counts them).";
-
 /// How many remote ends the explanation lists before it says "and N more".
 const LISTED_REMOTES: usize = 8;
 
 impl Verdict {
-    /// The verdict in plain words. `addr` formats an address, so the same text
+    /// The verdict in words, in `lang` (the sentences are in
+    /// [`crate::lang::verdict`]). `addr` formats an address, so the same text
     /// can be redacted or labelled for reproducible output.
-    pub fn explanation(&self, addr: &dyn Fn(SocketAddr) -> String) -> String {
+    pub fn explanation(&self, lang: Lang, addr: &dyn Fn(SocketAddr) -> String) -> String {
         let text = match self.outcome {
-            Outcome::Holds => self.explain_holds(addr),
-            Outcome::Fails => self.explain_fails(addr),
-            Outcome::NotEnoughEvidence => self.explain_missing(),
+            Outcome::Holds => self.explain_holds(lang, addr),
+            Outcome::Fails => self.explain_fails(lang, addr),
+            Outcome::NotEnoughEvidence => self.explain_missing(lang),
         };
-        match self.queued {
-            0 => text,
-            1 => format!(
-                "{text} (1 more connection waits in the accept queue: its handshake is done, but no accept() has taken it yet.)"
-            ),
-            n => format!(
-                "{text} ({n} more connections wait in the accept queue: their handshake is done, but no accept() has taken them yet.)"
-            ),
-        }
+        says::with_queued(lang, &text, self.queued)
     }
 
-    fn explain_holds(&self, addr: &dyn Fn(SocketAddr) -> String) -> String {
-        let list = list_addresses(&self.remotes, self.accepted, addr);
+    fn explain_holds(&self, lang: Lang, addr: &dyn Fn(SocketAddr) -> String) -> String {
+        let list = list_addresses(lang, &self.remotes, self.accepted, addr);
         match self.proto {
-            Proto::Tcp => {
-                let by = if self.local_ip_disambiguates {
-                    "by the remote end (and, where a remote end repeats, by the local IP): "
-                } else {
-                    "by the remote end: "
-                };
-                format!(
-                    "{} accepted sockets, all on local port {} like the listener; \
-                     the kernel tells them apart {by}{list}. The claim holds: one port, \
-                     one socket per connection, each named by its own 4-tuple.",
-                    self.accepted, self.port
-                )
-            }
-            Proto::Udp => format!(
-                "{} on port {} serve{} {}: {list}. UDP has no connections, \
-                 so the kernel delivers each datagram by its destination (IP, port) alone. \
-                 The claim holds: one socket serves every client.",
-                words::count(self.servers, "UDP socket"),
+            Proto::Tcp => says::holds_tcp(
+                lang,
+                self.accepted,
                 self.port,
-                words::verb(self.servers, "s", ""),
-                words::count(self.accepted, "client")
+                self.local_ip_disambiguates,
+                &list,
             ),
+            Proto::Udp => says::holds_udp(lang, self.servers, self.port, self.accepted, &list),
         }
     }
 
-    fn explain_fails(&self, addr: &dyn Fn(SocketAddr) -> String) -> String {
+    fn explain_fails(&self, lang: Lang, addr: &dyn Fn(SocketAddr) -> String) -> String {
         let reasons: Vec<String> = self
             .problems
             .iter()
             .map(|problem| match *problem {
-                Problem::OtherLocalPort { local, remote } => format!(
-                    "the accepted socket {} -> {} has local port {}, not the listening port {}",
-                    addr(local),
-                    addr(remote),
+                Problem::OtherLocalPort { local, remote } => says::other_local_port(
+                    lang,
+                    &addr(local),
+                    &addr(remote),
                     local.port(),
-                    self.port
+                    self.port,
                 ),
-                Problem::DuplicateTuple { local, remote } => format!(
-                    "two accepted sockets share the 4-tuple {} -> {}, so the kernel could not tell them apart",
-                    addr(local),
-                    addr(remote)
-                ),
-                Problem::SharedUdpAddress { local, count } => format!(
-                    "{count} UDP sockets are bound to {} (SO_REUSEPORT), so the kernel spreads clients over them",
-                    addr(local)
-                ),
-                Problem::ConnectedUdpSocket { local, remote } => format!(
-                    "the connected UDP socket {} -> {} takes that client's datagrams instead of the server socket",
-                    addr(local),
-                    addr(remote)
-                ),
+                Problem::DuplicateTuple { local, remote } => {
+                    says::duplicate_tuple(lang, &addr(local), &addr(remote))
+                }
+                Problem::SharedUdpAddress { local, count } => {
+                    says::shared_udp_address(lang, count, &addr(local))
+                }
+                Problem::ConnectedUdpSocket { local, remote } => {
+                    says::connected_udp_socket(lang, &addr(local), &addr(remote))
+                }
             })
             .collect();
-        format!(
-            "The claim does not hold on this table: {}.",
-            reasons.join("; ")
-        )
+        says::fails(lang, &reasons)
     }
 
-    fn explain_missing(&self) -> String {
-        let what = match self.proto {
-            Proto::Tcp => "listening on TCP",
-            Proto::Udp => "bound to UDP",
-        };
+    fn explain_missing(&self, lang: Lang) -> String {
         match self.missing {
-            Some(Missing::NoServer) | None => {
-                format!(
-                    "Not enough evidence: no socket is {what} port {}.",
-                    self.port
-                )
-            }
+            Some(Missing::NoServer) | None => says::no_server(lang, self.proto.into(), self.port),
             Some(Missing::TooFewClients(n)) => {
-                let seen = match self.proto {
-                    Proto::Tcp => {
-                        format!("{n} accepted socket{} on port {}", words::s(n), self.port)
-                    }
-                    Proto::Udp => format!("{n} client{} of UDP port {}", words::s(n), self.port),
-                };
-                let needed = match self.proto {
-                    Proto::Tcp => "at least 2 clients must be connected to show that they share it",
-                    Proto::Udp => {
-                        "at least 2 clients must send to it to show that one socket serves them all"
-                    }
-                };
-                let text = format!("Not enough evidence yet: {seen}; {needed}.");
-                match self.proto {
-                    Proto::Tcp => text,
-                    Proto::Udp => format!("{text} {UDP_CLIENTS_UNSEEN}"),
-                }
+                says::too_few_clients(lang, self.proto.into(), n, self.port)
             }
         }
     }
@@ -428,6 +365,7 @@ impl Verdict {
 
 /// The first addresses of `total`, then "and N more".
 fn list_addresses(
+    lang: Lang,
     first: &[SocketAddr],
     total: usize,
     addr: &dyn Fn(SocketAddr) -> String,
@@ -438,7 +376,7 @@ fn list_addresses(
         .map(|&a| addr(a))
         .collect();
     if total > listed.len() {
-        listed.push(format!("and {} more", total - listed.len()));
+        listed.push(says::and_more(lang, total - listed.len()));
     }
     listed.join(", ")
 }
@@ -468,7 +406,7 @@ mod tests {
         assert_eq!(verdict.accepted, 3);
         assert_eq!(verdict.distinct_remotes, 3);
         assert_eq!(
-            verdict.explanation(&plain),
+            verdict.explanation(Lang::En, &plain),
             "3 accepted sockets, all on local port 12000 like the listener; the kernel tells \
              them apart by the remote end: 127.0.0.2:50426, 127.0.0.3:50427, 127.0.0.4:50428. \
              The claim holds: one port, one socket per connection, each named by its own 4-tuple."
@@ -488,7 +426,7 @@ mod tests {
         assert_eq!(verdict.missing, Some(Missing::TooFewClients(1)));
         assert!(
             verdict
-                .explanation(&plain)
+                .explanation(Lang::En, &plain)
                 .contains("1 accepted socket on port 12000")
         );
     }
@@ -518,7 +456,11 @@ mod tests {
             ],
         ));
         assert_eq!(verdict.outcome, Outcome::Fails);
-        assert!(verdict.explanation(&plain).contains("share the 4-tuple"));
+        assert!(
+            verdict
+                .explanation(Lang::En, &plain)
+                .contains("share the 4-tuple")
+        );
     }
 
     #[test]
@@ -536,7 +478,11 @@ mod tests {
         rows.rows[2].socket.local = "127.0.0.1:40001".parse().unwrap();
         let verdict = judge(&rows);
         assert_eq!(verdict.outcome, Outcome::Fails);
-        assert!(verdict.explanation(&plain).contains("has local port 40001"));
+        assert!(
+            verdict
+                .explanation(Lang::En, &plain)
+                .contains("has local port 40001")
+        );
     }
 
     #[test]
@@ -552,7 +498,11 @@ mod tests {
         assert_eq!(verdict.outcome, Outcome::Holds);
         assert_eq!(verdict.distinct_remotes, 1);
         assert!(verdict.local_ip_disambiguates);
-        assert!(verdict.explanation(&plain).contains("by the local IP"));
+        assert!(
+            verdict
+                .explanation(Lang::En, &plain)
+                .contains("by the local IP")
+        );
     }
 
     #[test]
@@ -585,7 +535,7 @@ mod tests {
         assert_eq!(verdict.servers, 1);
         assert!(
             verdict
-                .explanation(&plain)
+                .explanation(Lang::En, &plain)
                 .starts_with("1 UDP socket on port 12000 serves 2 clients")
         );
     }
@@ -655,7 +605,7 @@ mod tests {
     fn too_few_udp_clients_explains_what_the_table_cannot_show() {
         let verdict = judge(&snapshot(9999, vec![udp("0.0.0.0:9999", None)]));
         assert_eq!(verdict.missing, Some(Missing::TooFewClients(0)));
-        let text = verdict.explanation(&plain);
+        let text = verdict.explanation(Lang::En, &plain);
         assert!(text.starts_with("Not enough evidence yet: 0 clients of UDP port 9999"));
         for part in [
             "no socket per client",
@@ -665,7 +615,8 @@ mod tests {
         ] {
             assert!(text.contains(part), "{part}: {text}");
         }
-        let tcp = judge(&snapshot(9999, vec![listener("0.0.0.0:9999")])).explanation(&plain);
+        let tcp =
+            judge(&snapshot(9999, vec![listener("0.0.0.0:9999")])).explanation(Lang::En, &plain);
         assert!(!tcp.contains("sendto()"), "{tcp}");
     }
 
@@ -697,7 +648,11 @@ mod tests {
         ]);
         let verdict = judge(&snap);
         assert_eq!(verdict.outcome, Outcome::Fails);
-        assert!(verdict.explanation(&plain).contains("SO_REUSEPORT"));
+        assert!(
+            verdict
+                .explanation(Lang::En, &plain)
+                .contains("SO_REUSEPORT")
+        );
     }
 
     #[test]
@@ -709,7 +664,7 @@ mod tests {
                 &format!("127.0.0.2:{}", 50000 + i),
             ));
         }
-        let text = judge(&snapshot(12000, sockets)).explanation(&plain);
+        let text = judge(&snapshot(12000, sockets)).explanation(Lang::En, &plain);
         assert!(text.contains("and 12 more"), "{text}");
     }
 }

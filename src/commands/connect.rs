@@ -37,13 +37,15 @@ use crate::claim::observe_off_thread;
 use crate::claim::snapshot::{Role, Snapshot};
 use crate::exit;
 use crate::kernel::{Attribution, Kernel, OwnSockets, PortSide, Proto, Query};
+use crate::lang::Lang;
+use crate::lang::connect as says;
+use crate::lang::errors::Doing;
 use crate::net::client::{
     self, Client, ClosedEarly, Conn, ConnectOptions, exchange, open_clients, split_greeting,
 };
 use crate::os::{self, shutdown};
 use crate::output::{self, Output};
 use crate::view::show;
-use crate::words;
 
 /// The most piped input sent on every one of several clients (it is read
 /// into memory once); one client streams any amount.
@@ -51,24 +53,28 @@ const MAX_PIPED_MESSAGE: u64 = 1024 * 1024;
 
 /// Runs the `connect` command.
 pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<ExitCode> {
-    check_count(options.count)?;
+    let lang = output.lang();
+    check_count(options.count, lang)?;
     let stdin_is_terminal = std::io::stdin().is_terminal();
     // Several clients and piped input: the input is every client's message.
     // Read before connecting, so no connection idles while stdin is read.
     let message = match (&options.message, options.count, stdin_is_terminal) {
         (Some(message), _, _) => Some(message.clone()),
-        (None, 2.., false) => read_piped_message().await?,
+        (None, 2.., false) => read_piped_message(lang).await?,
         _ => None,
     };
     let own = OwnSockets::new();
     let mut clients = open_clients(&options, &own).await?;
     for client in &clients {
         eprintln!(
-            "sameport: {} {} {} -> {} connected",
-            client.label,
-            options.proto,
-            output.labels.addr(client.local),
-            output.labels.addr(options.target)
+            "{}",
+            says::connected(
+                lang,
+                &client.label,
+                options.proto.into(),
+                &output.labels.addr(client.local),
+                &output.labels.addr(options.target)
+            )
         );
     }
     let interactive = options.count == 1 && message.is_none();
@@ -80,7 +86,7 @@ pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<
     }
     let code = match (&message, interactive) {
         (Some(message), _) => exchange_all(&clients, message, &output).await?,
-        (None, true) if stdin_is_terminal => interact(&clients[0]).await?,
+        (None, true) if stdin_is_terminal => interact(&clients[0], lang).await?,
         (None, true) => {
             return pipe_stdin(clients.remove(0))
                 .await
@@ -92,12 +98,7 @@ pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<
         return Ok(code);
     }
     if let Some(hold) = options.hold {
-        eprintln!(
-            "sameport: holding {} for {}s (Ctrl-C to close {} now)",
-            words::count(clients.len(), "connection"),
-            hold.as_secs_f64(),
-            words::verb(clients.len(), "it", "them")
-        );
+        eprintln!("{}", says::holding(lang, clients.len(), hold.as_secs_f64()));
         tokio::select! {
             () = tokio::time::sleep(hold) => {}
             _ = shutdown::signal() => {}
@@ -108,34 +109,28 @@ pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<
 
 /// Reads piped stdin whole, to send on every client; `None` when it is
 /// empty (`< /dev/null`): then the clients connect and send nothing.
-async fn read_piped_message() -> anyhow::Result<Option<Vec<u8>>> {
+async fn read_piped_message(lang: Lang) -> anyhow::Result<Option<Vec<u8>>> {
     let mut message = Vec::new();
     tokio::io::stdin()
         .take(MAX_PIPED_MESSAGE + 1)
         .read_to_end(&mut message)
         .await
-        .context("reading stdin")?;
+        .context(Doing::ReadingStdin)?;
     if message.len() as u64 > MAX_PIPED_MESSAGE {
-        bail!(
-            "piped input over {} MiB cannot be sent on every client; use --count 1 to stream it",
-            MAX_PIPED_MESSAGE / (1024 * 1024)
-        );
+        bail!(says::piped_too_big(lang, MAX_PIPED_MESSAGE / (1024 * 1024)));
     }
     Ok((!message.is_empty()).then_some(message))
 }
 
 /// Every socket is an open file; refuse counts the process cannot hold.
-fn check_count(count: usize) -> anyhow::Result<()> {
+fn check_count(count: usize, lang: Lang) -> anyhow::Result<()> {
     if count == 0 {
-        bail!("--count must be at least 1");
+        bail!(says::count_at_least_one(lang));
     }
     if let Some(limit) = os::raise_fd_limit() {
         let room = limit.saturating_sub(32);
         if count as u64 > room {
-            bail!(
-                "--count {count} needs {count} open files, but this process may open {limit}; \
-                 use fewer clients (sameport scale spreads more over several processes)"
-            );
+            bail!(says::too_many_clients(lang, count, limit));
         }
     }
     Ok(())
@@ -189,6 +184,7 @@ async fn exchange_all(
     message: &[u8],
     output: &Output,
 ) -> anyhow::Result<ExitCode> {
+    let lang = output.lang();
     let mut lines = String::new();
     let mut turned_away = 0;
     for client in clients {
@@ -207,23 +203,16 @@ async fn exchange_all(
             Conn::Udp(_) => (&[][..], &received[..]),
         };
         if !greeting.is_empty() {
-            lines.push_str(&format!("{name}: the server said {}\n", show(greeting)));
+            lines.push_str(&says::server_said(lang, &name, &show(greeting)));
+            lines.push('\n');
         }
-        lines.push_str(&format!(
-            "{name}: sent {} ({}), echo {}\n",
-            show(message),
-            words::count(message.len(), "byte"),
-            show(echo)
-        ));
+        let sent = says::sent_and_echo(lang, &name, &show(message), message.len(), &show(echo));
+        lines.push_str(&sent);
+        lines.push('\n');
     }
     output::print(&lines)?;
     if turned_away > 0 {
-        eprintln!(
-            "sameport: {} of {} got no echo: the server closed {}",
-            turned_away,
-            words::count(clients.len(), "client"),
-            words::verb(turned_away, "its connection", "their connections")
-        );
+        eprintln!("{}", says::turned_away(lang, turned_away, clients.len()));
         return Ok(ExitCode::from(exit::ERROR));
     }
     Ok(ExitCode::SUCCESS)
@@ -245,20 +234,20 @@ const LAST_ECHO_WAIT: Duration = Duration::from_secs(2);
 /// the connection (Ctrl-C, `--idle-timeout`) the moment it happens, not at
 /// the next send. A connection the server closes before the prompt (a full
 /// server turning the client away) gives exit status 1.
-async fn interact(client: &Client) -> anyhow::Result<ExitCode> {
+async fn interact(client: &Client, lang: Lang) -> anyhow::Result<ExitCode> {
     let stream = match &client.conn {
         Conn::Tcp(stream) => stream,
-        Conn::Udp(_) => return interact_udp(client).await,
+        Conn::Udp(_) => return interact_udp(client, lang).await,
     };
-    let mut from_server = ServerText::default();
+    let mut from_server = ServerText {
+        lang,
+        partial: Vec::new(),
+    };
     if greet(stream, &mut from_server).await? == Heard::Closed {
-        eprintln!(
-            "sameport: the server closed the connection as soon as it was opened: \
-             it turned this client away"
-        );
+        eprintln!("{}", says::closed_at_once(lang));
         return Ok(ExitCode::from(exit::ERROR));
     }
-    eprintln!("sameport: type a line and press Enter; `exit` or Ctrl-D to quit");
+    eprintln!("{}", says::type_a_line(lang));
     let mut keyboard = terminal_lines();
     let mut buf = vec![0u8; 64 * 1024];
     // Bounded by the user: every turn waits for a line, the server or a pause.
@@ -271,10 +260,10 @@ async fn interact(client: &Client) -> anyhow::Result<ExitCode> {
                         if client::is_closed(&e) {
                             return closed_by_server(stream, &mut from_server).await;
                         }
-                        return Err(e).context("sending");
+                        return Err(e).context(Doing::Sending);
                     }
                 }
-                Some(Err(e)) => return Err(e).context("reading the terminal"),
+                Some(Err(e)) => return Err(e).context(Doing::ReadingTerminal),
                 // Ctrl-D or `exit`: no more lines; show the last echoes.
                 _ => return finish(stream, &mut from_server).await,
             },
@@ -284,7 +273,7 @@ async fn interact(client: &Client) -> anyhow::Result<ExitCode> {
                 Err(e) if client::is_closed(&e) => {
                     return closed_by_server(stream, &mut from_server).await;
                 }
-                Err(e) => return Err(e).context("reading from the server"),
+                Err(e) => return Err(e).context(Doing::ReadingFromServer),
             },
             () = sleep_or_never(pause) => from_server.flush()?,
         }
@@ -314,7 +303,7 @@ async fn greet(stream: &TcpStream, from_server: &mut ServerText) -> anyhow::Resu
                     deadline = Instant::now() + PARTIAL_LINE_WAIT;
                 }
                 Err(e) if client::is_closed(&e) => break,
-                Err(e) => return Err(e).context("reading from the server"),
+                Err(e) => return Err(e).context(Doing::ReadingFromServer),
             },
             () = tokio::time::sleep_until(deadline) => {
                 from_server.flush()?;
@@ -333,7 +322,7 @@ async fn closed_by_server(
     from_server: &mut ServerText,
 ) -> anyhow::Result<ExitCode> {
     drain(stream, from_server, Duration::ZERO).await?;
-    eprintln!("sameport: the server closed the connection.");
+    eprintln!("{}", says::server_closed(from_server.lang));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -388,6 +377,8 @@ async fn sleep_or_never(pause: Option<Duration>) {
 /// prompt) is shown by [`ServerText::flush`] once the server pauses.
 #[derive(Debug, Default)]
 struct ServerText {
+    /// The language of `From server:`.
+    lang: Lang,
     partial: Vec<u8>,
 }
 
@@ -398,7 +389,7 @@ impl ServerText {
         let mut text = String::new();
         while let Some(end) = self.partial.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = self.partial.drain(..=end).collect();
-            text.push_str(&from_server_line(&line));
+            text.push_str(&from_server_line(&line, self.lang));
         }
         show_text(&text)
     }
@@ -414,17 +405,16 @@ impl ServerText {
             return Ok(());
         }
         let line = std::mem::take(&mut self.partial);
-        show_text(&from_server_line(&line))
+        show_text(&from_server_line(&line, self.lang))
     }
 }
 
 /// `From server: ...`, ending in one newline. Bytes that are not UTF-8 show
 /// as U+FFFD: this is for a person at a terminal (piped stdin gets the
 /// bytes exactly).
-fn from_server_line(line: &[u8]) -> String {
+fn from_server_line(line: &[u8], lang: Lang) -> String {
     let text = String::from_utf8_lossy(line);
-    let text = text.trim_end_matches(['\n', '\r']);
-    format!("From server: {text}\n")
+    says::from_server(lang, text.trim_end_matches(['\n', '\r']))
 }
 
 fn show_text(text: &str) -> anyhow::Result<()> {
@@ -436,16 +426,16 @@ fn show_text(text: &str) -> anyhow::Result<()> {
 
 /// The interactive client over UDP: each line is one datagram, and its echo
 /// one datagram back. (No connection: nothing can close it.)
-async fn interact_udp(client: &Client) -> anyhow::Result<ExitCode> {
-    eprintln!("sameport: type a line and press Enter; `exit` or Ctrl-D to quit");
+async fn interact_udp(client: &Client, lang: Lang) -> anyhow::Result<ExitCode> {
+    eprintln!("{}", says::type_a_line(lang));
     let mut keyboard = terminal_lines();
     while let Some(line) = keyboard.recv().await {
-        let line = line.context("reading the terminal")?;
+        let line = line.context(Doing::ReadingTerminal)?;
         if line.trim_ascii() == b"exit" {
             break;
         }
         let echo = exchange(&client.conn, &line).await?;
-        if !output::print(&from_server_line(&echo))? {
+        if !output::print(&from_server_line(&echo, lang))? {
             break;
         }
     }
@@ -492,11 +482,14 @@ async fn pipe_stdin(client: Client) -> anyhow::Result<()> {
             tokio::io::stdin()
                 .read_to_end(&mut message)
                 .await
-                .context("reading stdin")?;
+                .context(Doing::ReadingStdin)?;
             let echo = exchange(&udp, &message).await?;
             let mut stdout = tokio::io::stdout();
-            stdout.write_all(&echo).await.context("writing stdout")?;
-            stdout.flush().await.context("writing stdout")?;
+            stdout
+                .write_all(&echo)
+                .await
+                .context(Doing::WritingStdout)?;
+            stdout.flush().await.context(Doing::WritingStdout)?;
             return Ok(());
         }
     };
@@ -504,20 +497,17 @@ async fn pipe_stdin(client: Client) -> anyhow::Result<()> {
     let send = async {
         tokio::io::copy(&mut tokio::io::stdin(), &mut writer)
             .await
-            .context("sending stdin")?;
+            .context(Doing::SendingStdin)?;
         // Half-close: "no more data from me"; the server echoes the rest and closes.
-        writer
-            .shutdown()
-            .await
-            .context("closing the sending side")?;
+        writer.shutdown().await.context(Doing::ClosingSendingSide)?;
         anyhow::Ok(())
     };
     let receive = async {
         let mut stdout = tokio::io::stdout();
         tokio::io::copy(&mut reader, &mut stdout)
             .await
-            .context("copying the echo")?;
-        stdout.flush().await.context("writing stdout")?;
+            .context(Doing::CopyingEcho)?;
+        stdout.flush().await.context(Doing::WritingStdout)?;
         anyhow::Ok(())
     };
     tokio::try_join!(send, receive)?;

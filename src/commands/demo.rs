@@ -37,6 +37,9 @@ use crate::kernel::{
     Attribution, Kernel, OwnSockets, PortSide, Proto, Query, Registration, SocketState,
 };
 use crate::lab;
+use crate::lang::demo as says;
+use crate::lang::errors::Doing;
+use crate::lang::{self, Lang};
 use crate::net::bind;
 use crate::net::client::{self, Conn};
 use crate::net::tcp_server::{self, Activity, Config, Hooks};
@@ -85,8 +88,9 @@ pub async fn demo(options: DemoOptions, output: Output) -> anyhow::Result<ExitCo
     }
     let sources = Sources::detect();
     let port = options.port.unwrap_or(12000);
+    let lang = output.lang();
     let mut report = Report {
-        title: title(options.experiment),
+        title: title(options.experiment, lang),
         ..Report::default()
     };
     let mut verdicts = Vec::new();
@@ -98,6 +102,7 @@ pub async fn demo(options: DemoOptions, output: Output) -> anyhow::Result<ExitCo
         options: &options,
         sources,
         port,
+        lang,
     };
     let all = async {
         for &experiment in experiments {
@@ -115,11 +120,13 @@ pub async fn demo(options: DemoOptions, output: Output) -> anyhow::Result<ExitCo
     // Ctrl-C drops the experiment: its sockets close and, for --subnets, the
     // network namespaces are removed on the way out.
     tokio::select! {
-        done = all => done.map_err(|e| suggest_another_port(e, port))?,
-        signal = crate::os::shutdown::signal() => bail!("stopped by {signal}"),
+        done = all => done.map_err(|e| suggest_another_port(e, port, lang))?,
+        signal = crate::os::shutdown::signal() => bail!(lang::errors::stopped_by(lang, signal)),
     }
     if options.experiment == Experiment::Both {
-        report.conclusion.push(contrast(options.clients, port));
+        report
+            .conclusion
+            .push(says::contrast(lang, options.clients, port));
     }
     let text = output.report(&report);
     output::print(&text)?;
@@ -130,35 +137,26 @@ pub async fn demo(options: DemoOptions, output: Output) -> anyhow::Result<ExitCo
 }
 
 /// A demo whose port is taken can run on another: the error says how.
-fn suggest_another_port(e: anyhow::Error, port: u16) -> anyhow::Error {
+fn suggest_another_port(e: anyhow::Error, port: u16, lang: Lang) -> anyhow::Error {
     match e.downcast_ref::<bind::BindError>() {
-        Some(bind::BindError::InUse { .. }) => anyhow::anyhow!(
-            "{e}; run the demo on another port with --port (e.g. sameport demo --port {})",
+        Some(bind::BindError::InUse { .. }) => anyhow::anyhow!(says::try_another_port(
+            lang,
+            &e.to_string(),
             port.checked_add(1).unwrap_or(12001)
-        ),
+        )),
         _ => e,
     }
 }
 
-fn title(experiment: Experiment) -> String {
+fn title(experiment: Experiment, lang: Lang) -> String {
     let what = match experiment {
-        Experiment::Tcp => "one TCP port, one socket per connection",
-        Experiment::Udp => "one UDP socket for every client",
-        Experiment::Both => "TCP and UDP side by side",
-        Experiment::Textbook => "the figure of section 3.2, on a real kernel",
-        Experiment::Subnets => "clients from two other networks, one server port",
+        Experiment::Tcp => says::Experiment::Tcp,
+        Experiment::Udp => says::Experiment::Udp,
+        Experiment::Both => says::Experiment::Both,
+        Experiment::Textbook => says::Experiment::Textbook,
+        Experiment::Subnets => says::Experiment::Subnets,
     };
-    format!("sameport demo: {what} (Kurose & Ross, section 3.2)")
-}
-
-fn contrast(clients: usize, port: u16) -> String {
-    format!(
-        "The contrast: for {clients} clients, TCP port {port} had {} sockets (one listening socket \
-         and one per connection, each named by its 4-tuple), while UDP port {port} had 1 socket for \
-         all of them (the kernel delivers a datagram by its destination IP and port alone). Neither \
-         used a second port on the server.",
-        clients + 1
-    )
+    says::title(lang, what)
 }
 
 /// Where the clients connect from.
@@ -189,13 +187,10 @@ impl Sources {
         }
     }
 
-    fn note(self) -> &'static str {
+    fn note(self, lang: Lang) -> &'static str {
         match self {
             Sources::OwnAddresses => "",
-            Sources::OneAddress => {
-                " (This system has only 127.0.0.1 on loopback, so every client uses 127.0.0.1 \
-                 and they differ by their ports.)"
-            }
+            Sources::OneAddress => says::one_address_note(lang),
         }
     }
 }
@@ -229,6 +224,8 @@ struct Run<'a> {
     options: &'a DemoOptions,
     sources: Sources,
     port: u16,
+    /// The language of the write-up.
+    lang: Lang,
 }
 
 /// A client connected and greeted by [`DemoServer::greet`].
@@ -268,7 +265,7 @@ impl DemoServer {
         let own = OwnSockets::new();
         let registration = own.register(&listener, "server");
         let listener =
-            tokio::net::TcpListener::from_std(listener).context("registering the listener")?;
+            tokio::net::TcpListener::from_std(listener).context(Doing::RegisteringListener)?;
         let (activity_tx, activity) = watch::channel(Activity::default());
         let (stop, stopped) = oneshot::channel::<()>();
         let hooks = Hooks {
@@ -295,7 +292,7 @@ impl DemoServer {
         let socket = bind::udp_socket(addr)?;
         let own = OwnSockets::new();
         let registration = own.register(&socket, "server");
-        let socket = tokio::net::UdpSocket::from_std(socket).context("registering the socket")?;
+        let socket = tokio::net::UdpSocket::from_std(socket).context(Doing::RegisteringSocket)?;
         let (activity_tx, activity) = watch::channel(Activity::default());
         let (stop, stopped) = oneshot::channel::<()>();
         let clients = Clients::new();
@@ -320,10 +317,8 @@ impl DemoServer {
     /// reads the echo. The connection will end with an abortive close (RST,
     /// SO_LINGER 0), so no TIME_WAIT is left behind (see the module docs).
     async fn greet(&mut self, k: usize, label: &str, stream: TcpStream) -> anyhow::Result<Greeted> {
-        stream.set_zero_linger().context("setting SO_LINGER")?;
-        let local = stream
-            .local_addr()
-            .context("reading the client's address")?;
+        stream.set_zero_linger().context(Doing::SettingLinger)?;
+        let local = stream.local_addr().context(Doing::ReadingClientAddress)?;
         let registration = self.own.register(&stream, label);
         self.wait_for(k as u64).await?;
         let conn = Conn::Tcp(stream);
@@ -346,7 +341,7 @@ impl DemoServer {
         .await;
         match waited {
             Ok(Ok(_)) => Ok(()),
-            _ => bail!("the server did not see client {n} within 5 s"),
+            _ => bail!(says::client_unseen(lang::current(), n)),
         }
     }
 
@@ -382,7 +377,7 @@ async fn settled(host: &Host, look: Look) -> anyhow::Result<Observation> {
         last = Some(seen);
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    last.ok_or_else(|| anyhow!("could not read the socket table"))
+    last.ok_or_else(|| anyhow!(says::table_unread(lang::current())))
 }
 
 /// This process's sockets on one side of the port (only our own sockets
@@ -413,31 +408,26 @@ impl Run<'_> {
     async fn tcp(&self) -> anyhow::Result<(Section, Verdict)> {
         let mut server = DemoServer::tcp(self.port).await?;
         let capture = self.start_capture(self.port, Proto::Tcp)?;
+        let lang = self.lang;
         let mut steps = vec![Step::table(
-            format!("The server listens on {}", server.addr),
-            format!(
-                "The server creates one socket, binds it to port {port} and calls listen(). The table \
-                 has one row: the listening socket (the textbook's \"welcoming socket\").",
-                port = self.port
-            ),
+            says::tcp_listens(lang, server.addr),
+            says::tcp_listens_text(lang, self.port),
             server.server_side(Proto::Tcp).await?.snapshot,
         )];
         let mut clients = Vec::new();
         for k in 1..=self.options.clients {
             let source = self.source(k);
+            let label = format!("client-{k}");
             let stream = client::open_tcp(server.addr, Some(source))
                 .await
-                .with_context(|| format!("client-{k} from {source}"))?;
-            let Greeted { local, echo, held } =
-                server.greet(k, &format!("client-{k}"), stream).await?;
-            steps.push(Step::table(format!("Client {k} connects from {local} and sends \"hello\""), format!(
-                    "accept() returned a new socket for this connection, and the echo came back ({}). \
-                     The new row's local port is still {}: no new port was opened; only the remote \
-                     end is new.{}",
-                    view::show(&echo),
-                    self.port,
-                    if k == 1 { self.sources.note() } else { "" }
-                ), server.server_side(Proto::Tcp).await?.snapshot));
+                .with_context(|| says::client_from(lang, &label, source))?;
+            let Greeted { local, echo, held } = server.greet(k, &label, stream).await?;
+            let note = if k == 1 { self.sources.note(lang) } else { "" };
+            steps.push(Step::table(
+                says::tcp_client(lang, k, local),
+                says::tcp_client_text(lang, &view::show(&echo), self.port, note),
+                server.server_side(Proto::Tcp).await?.snapshot,
+            ));
             clients.push(held);
         }
         let client_side = settled(
@@ -447,24 +437,17 @@ impl Run<'_> {
         .await?
         .snapshot;
         steps.push(Step::table(
-            "The clients' side of the same connections",
-            view::mirror_line(&client_side).trim_end().to_string(),
+            says::tcp_clients_side(lang),
+            view::mirror_line(&client_side, lang).trim_end().to_string(),
             client_side,
         ));
         let ending = Ending {
             name: "tcp",
-            title: format!("TCP: {} clients, one port", self.options.clients),
+            title: says::tcp_section(lang, self.options.clients),
             proto: Proto::Tcp,
             port: self.port,
-            verdict_text: format!(
-                "The kernel demultiplexes every arriving TCP segment by its 4-tuple (source IP, source \
-                 port, destination IP, destination port). All {n} connections have destination port {p}, \
-                 but no two have the same 4-tuple, so each reaches its own socket. A server therefore \
-                 needs no port per client, and one port can hold far more than 65,536 connections: \
-                 the limits are memory and open files, not port numbers.",
-                n = self.options.clients,
-                p = self.port
-            ),
+            verdict_text: says::tcp_verdict(lang, self.options.clients, self.port),
+            lang,
         };
         conclude(server, steps, capture, clients, ending).await
     }
@@ -472,34 +455,32 @@ impl Run<'_> {
     async fn udp(&self) -> anyhow::Result<(Section, Verdict)> {
         let mut server = DemoServer::udp(self.port).await?;
         let capture = self.start_capture(self.port, Proto::Udp)?;
+        let lang = self.lang;
         let mut steps = vec![Step::table(
-            format!("The UDP server binds {}", server.addr),
-            "The server creates one UDP socket and binds it to the port. There is no listen() and \
-                   no accept(): it will receive from everyone with recvfrom() and answer with sendto().",
+            says::udp_binds(lang, server.addr),
+            says::udp_binds_text(lang),
             server.server_side(Proto::Udp).await?.snapshot,
         )];
         let mut clients = Vec::new();
         for k in 1..=self.options.clients {
             let source = self.source(k);
+            let label = format!("client-{k}");
             let socket = client::open_udp(server.addr, Some(source))
                 .await
-                .with_context(|| format!("client-{k} from {source}"))?;
-            let local = socket
-                .local_addr()
-                .context("reading the client's address")?;
-            let registration = server.own.register(&socket, &format!("client-{k}"));
+                .with_context(|| says::client_from(lang, &label, source))?;
+            let local = socket.local_addr().context(Doing::ReadingClientAddress)?;
+            let registration = server.own.register(&socket, &label);
             let conn = Conn::Udp(socket);
             let echo = client::exchange(&conn, MESSAGE)
                 .await
-                .with_context(|| format!("client-{k}"))?;
+                .with_context(|| label.clone())?;
             server.wait_for(k as u64).await?;
-            steps.push(Step::table(format!("Client {k} sends \"hello\" from {local}"), format!(
-                    "The datagram went to port {p} and the same socket answered ({}). The table still has \
-                     one socket on port {p}: no socket was created for this client.{}",
-                    view::show(&echo),
-                    if k == 1 { self.sources.note() } else { "" },
-                    p = self.port
-                ), server.server_side(Proto::Udp).await?.snapshot));
+            let note = if k == 1 { self.sources.note(lang) } else { "" };
+            steps.push(Step::table(
+                says::udp_client(lang, k, local),
+                says::udp_client_text(lang, &view::show(&echo), self.port, note),
+                server.server_side(Proto::Udp).await?.snapshot,
+            ));
             clients.push((conn, registration));
         }
         let client_side = settled(
@@ -508,22 +489,18 @@ impl Run<'_> {
         )
         .await?
         .snapshot;
-        steps.push(Step::table("The clients' side", format!(
-                "Each client's socket has its own local port and the server's port {} as its remote port \
-                 (connect() on a UDP socket only fixes where datagrams go).",
-                self.port
-            ), client_side));
+        steps.push(Step::table(
+            says::udp_clients_side(lang),
+            says::udp_clients_side_text(lang, self.port),
+            client_side,
+        ));
         let ending = Ending {
             name: "udp",
-            title: format!("UDP: {} clients, one socket", self.options.clients),
+            title: says::udp_section(lang, self.options.clients),
             proto: Proto::Udp,
             port: self.port,
-            verdict_text: format!(
-                "A UDP socket is identified by its destination IP and port alone, so every datagram to \
-                 port {p} reaches the same socket, whoever sent it; the server tells clients apart by the \
-                 source address recvfrom() returns with each datagram.",
-                p = self.port
-            ),
+            verdict_text: says::udp_verdict(lang, self.port),
+            lang,
         };
         conclude(server, steps, capture, clients, ending).await
     }
@@ -532,61 +509,57 @@ impl Run<'_> {
     /// 26145, all to the server's one port; then the one connection the
     /// kernel must refuse.
     async fn textbook(&self) -> anyhow::Result<(Section, Verdict)> {
-        let (mut server, port_note) = match self.options.port {
-            Some(port) => (DemoServer::tcp(port).await?, String::new()),
+        let lang = self.lang;
+        let (mut server, why_not_80) = match self.options.port {
+            Some(port) => (DemoServer::tcp(port).await?, None),
             None => match DemoServer::tcp(80).await {
-                Ok(server) => (server, " (port 80, as in the figure)".to_string()),
+                Ok(server) => (server, None),
                 Err(e) => {
                     // Said without the PID of whoever holds port 80, so the
                     // text stays the same from run to run.
                     let why = match e.downcast_ref::<bind::BindError>() {
-                        Some(bind::BindError::Privileged { .. }) => "binding it needs root",
-                        Some(bind::BindError::InUse { .. }) => "it is in use",
-                        _ => "it could not be bound",
+                        Some(bind::BindError::Privileged { .. }) => says::NoPort80::Privileged,
+                        Some(bind::BindError::InUse { .. }) => says::NoPort80::InUse,
+                        _ => says::NoPort80::Other,
                     };
-                    let note = format!(
-                        " (port 12000: port 80, as in the figure, is not available here: {why})"
-                    );
-                    (DemoServer::tcp(12000).await?, note)
+                    (DemoServer::tcp(12000).await?, Some(why))
                 }
             },
+        };
+        let port_note = match self.options.port {
+            Some(_) => String::new(),
+            None => says::textbook_port_note(lang, why_not_80),
         };
         let port = server.addr.port();
         let capture = self.start_capture(port, Proto::Tcp)?;
         let mut steps = vec![Step::table(
-            format!("The Web server listens on {}", server.addr),
-            format!("One listening socket on the server's one port{port_note}."),
+            says::textbook_listens(lang, server.addr),
+            says::textbook_listens_text(lang, &port_note),
             server.server_side(Proto::Tcp).await?.snapshot,
         )];
         let host_a = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
         let host_c = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
+        let (a, c) = (
+            says::host(lang, says::Host::A),
+            says::host(lang, says::Host::C),
+        );
         let plan = [
-            ("Host A", SocketAddr::new(host_a, 26145), "client-A"),
-            ("Host C", SocketAddr::new(host_c, 7532), "client-C1"),
-            ("Host C", SocketAddr::new(host_c, 26145), "client-C2"),
+            (a, SocketAddr::new(host_a, 26145), "client-A"),
+            (c, SocketAddr::new(host_c, 7532), "client-C1"),
+            (c, SocketAddr::new(host_c, 26145), "client-C2"),
         ];
         let mut clients = Vec::new();
         for (k, (host, source, label)) in plan.iter().enumerate() {
             let stream = client::open_tcp(server.addr, Some(*source))
                 .await
-                .with_context(|| format!("{host} from {source}"))?;
+                .with_context(|| says::client_from(lang, host, *source))?;
             let Greeted { held, .. } = server.greet(k + 1, label, stream).await?;
             let text = match k {
-                2 => format!(
-                    "Host C now has a second connection, from source port 26145: the same source port as \
-                     host A's. The server's two sockets for them have the same local end ({}) and the same \
-                     remote port (26145); only the remote IP address tells them apart.",
-                    server.addr
-                ),
+                2 => says::textbook_second_c(lang, server.addr),
                 _ => String::new(),
             };
-            let title = format!(
-                "{host} ({}) connects from source port {}",
-                source.ip(),
-                source.port()
-            );
             steps.push(Step::table(
-                title,
+                says::textbook_connects(lang, host, source.ip(), source.port()),
                 text,
                 server.server_side(Proto::Tcp).await?.snapshot,
             ));
@@ -594,26 +567,20 @@ impl Run<'_> {
         }
         let refused = client::open_tcp(server.addr, Some(plan[2].1)).await;
         let refusal = match refused {
-            Ok(_) => bail!("the kernel accepted a second socket with an existing 4-tuple"),
+            Ok(_) => bail!(says::duplicate_accepted(lang)),
             Err(e) => e.to_string(),
         };
         steps.push(Step::prose(
-            "Host C tries a second connection from 127.0.0.3:26145",
-            format!(
-                "The kernel refuses it: a 4-tuple can exist only once, because it is the connection's \
-                 name. The error: {refusal}."
-            ),
+            says::textbook_refused(lang),
+            says::textbook_refused_text(lang, &refusal),
         ));
         let ending = Ending {
             name: "textbook",
-            title: "The textbook's figure: hosts A and C and one Web server".into(),
+            title: says::textbook_section(lang).into(),
             proto: Proto::Tcp,
             port,
-            verdict_text: format!(
-                "Three connections to port {port}, three sockets, three different 4-tuples; two of them share \
-                 the remote port 26145 and differ only in the remote IP, and the one connection that would \
-                 have repeated a 4-tuple was refused."
-            ),
+            verdict_text: says::textbook_verdict(lang, port),
+            lang,
         };
         conclude(server, steps, capture, clients, ending).await
     }
@@ -638,15 +605,10 @@ impl Run<'_> {
         let server_host = Host::Namespace(lab.server().clone());
         let addr = SocketAddr::new(lab.server_addr(), self.port);
         let mut server = DemoServer::tcp_at(addr, server_host).await?;
+        let lang = self.lang;
         let mut steps = vec![Step::table(
-            format!("The server host listens on {}", server.addr),
-            format!(
-                "Three network namespaces stand for three hosts: the server host ({}), and client hosts \
-                 on the subnets 10.200.1.0/24 and 10.200.2.0/24, each connected to the server host by a \
-                 virtual cable and routed through it. The server listens on its one port, {}.",
-                lab.server_addr(),
-                self.port
-            ),
+            says::subnets_listens(lang, server.addr),
+            says::subnets_listens_text(lang, lab.server_addr(), self.port),
             server.server_side(Proto::Tcp).await?.snapshot,
         )];
         let mut clients = Vec::new();
@@ -663,16 +625,13 @@ impl Run<'_> {
             let socket = client_host
                 .run(move || client::prepare_tcp(target, Some(source)))
                 .await??;
+            let label = format!("client-{k}");
             let stream = client::connect_prepared(socket, target, Some(source))
                 .await
-                .with_context(|| format!("client-{k} from {source}"))?;
-            let Greeted { local, held, .. } =
-                server.greet(k, &format!("client-{k}"), stream).await?;
+                .with_context(|| says::client_from(lang, &label, source))?;
+            let Greeted { local, held, .. } = server.greet(k, &label, stream).await?;
             steps.push(Step::table(
-                format!(
-                    "Client {k} on subnet {} connects from {local}",
-                    subnet_of(local.ip())
-                ),
+                says::subnets_client(lang, k, &subnet_of(local.ip()), local),
                 String::new(),
                 server.server_side(Proto::Tcp).await?.snapshot,
             ));
@@ -680,18 +639,11 @@ impl Run<'_> {
         }
         let ending = Ending {
             name: "subnets",
-            title: format!(
-                "{} clients on two subnets, one server port",
-                self.options.clients
-            ),
+            title: says::subnets_section(lang, self.options.clients),
             proto: Proto::Tcp,
             port: self.port,
-            verdict_text: format!(
-                "The clients came from two different networks, through a router, and still every \
-                 accepted socket has the server's local port {}: the remote IP addresses differ by \
-                 subnet, the local end never does.",
-                self.port
-            ),
+            verdict_text: says::subnets_verdict(lang, self.port),
+            lang,
         };
         conclude(server, steps, None, clients, ending).await
     }
@@ -705,6 +657,8 @@ struct Ending {
     port: u16,
     /// What the verdict means, in the section's terms.
     verdict_text: String,
+    /// The language of the write-up.
+    lang: Lang,
 }
 
 /// Ends a section: the verdict on the server's side of the port (and what
@@ -730,9 +684,10 @@ async fn conclude<C>(
     };
     steps.push(Step {
         verdict: Some(verdict.clone()),
-        ..Step::prose("The verdict", verdict_text)
+        ..Step::prose(says::verdict_step(ending.lang), verdict_text)
     });
-    finish_capture(capture, &mut steps, &verdict, ending.port, ending.proto).await?;
+    let at = (ending.port, ending.proto, ending.lang);
+    finish_capture(capture, &mut steps, &verdict, at).await?;
     drop(clients);
     server.stop().await;
     let section = Section {
@@ -760,8 +715,7 @@ async fn finish_capture(
     capture: Option<Capture>,
     steps: &mut Vec<Step>,
     verdict: &Verdict,
-    port: u16,
-    proto: Proto,
+    (port, proto, lang): (u16, Proto, Lang),
 ) -> anyhow::Result<()> {
     let Some(capture) = capture else {
         return Ok(());
@@ -776,34 +730,23 @@ async fn finish_capture(
         Proto::Tcp => verdict.accepted,
         Proto::Udp => verdict.servers,
     };
-    let unit = match proto {
-        Proto::Tcp => "TCP segment",
-        Proto::Udp => "UDP datagram",
-    };
-    let mut text = format!(
-        "A packet capture on the loopback interface (an AF_PACKET socket, each frame counted \
-         once) saw every {unit} to and from port {port} while the clients talked."
-    );
+    let mut text = says::capture_text(lang, proto.into(), port);
     if captured.full || captured.dropped > 0 {
-        text.push_str(&format!(
-            " (The capture stopped keeping segments after {}.)",
-            captured.segments.len()
-        ));
+        text.push_str(&says::capture_full(lang, captured.segments.len()));
     }
-    let sentence = evidence.sentence(sockets);
+    let sentence = evidence.sentence(lang, sockets);
     let capture_step = Step {
         capture: Some(CaptureStep {
             segments: captured.segments,
             evidence,
             sockets,
         }),
-        ..Step::prose("What the wire showed", text)
+        ..Step::prose(says::capture_step(lang), text)
     };
     let at = steps.len().saturating_sub(1);
     steps.insert(at, capture_step);
     if let Some(last) = steps.last_mut() {
-        last.text
-            .push_str(&format!(" The capture agrees: {sentence}."));
+        last.text.push_str(&says::capture_agrees(lang, &sentence));
     }
     Ok(())
 }

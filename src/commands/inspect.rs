@@ -26,7 +26,9 @@ use std::process::ExitCode;
 
 use crate::claim::{Look, Observation, observe};
 use crate::exit;
-use crate::kernel::{Attribution, PortSide, Proto, Query, SocketTable};
+use crate::kernel::{Attribution, Note, PortSide, Proto, Query, SocketTable};
+use crate::lang::inspect::Sides;
+use crate::lang::{self, Lang};
 use crate::output::{self, Output};
 
 /// Reads, judges and prints port `port` once: the sockets on `side` of it
@@ -45,24 +47,22 @@ pub fn inspect(
         verdict,
     } = observe(table, &Look::new(query, Attribution::Search))?;
     if side == PortSide::Remote {
-        snapshot.notes.push(format!(
-            "--side client shows only the clients' sockets; the verdict is about the server's \
-             side (local port {port}), which --side server or --side both shows"
-        ));
+        snapshot.notes.push(Note::ClientSideOnly { port });
     }
-    let text = output.snapshot(&snapshot, &verdict, &heading(proto, port, side), None);
+    let heading = heading(proto, port, side, output.lang());
+    let text = output.snapshot(&snapshot, &verdict, &heading, None);
     output::print(&text)?;
     Ok(exit::for_verdict(&verdict))
 }
 
 /// `Sockets on TCP port 80 on this host: ...`, naming the side(s) shown.
-pub fn heading(proto: Proto, port: u16, side: PortSide) -> String {
-    let which = match side {
-        PortSide::Either => "the server's side and its clients' side",
-        PortSide::Local => "the server's side",
-        PortSide::Remote => "the clients' side",
+pub fn heading(proto: Proto, port: u16, side: PortSide, lang: Lang) -> String {
+    let sides = match side {
+        PortSide::Either => Sides::Both,
+        PortSide::Local => Sides::Server,
+        PortSide::Remote => Sides::Clients,
     };
-    format!("Sockets on {proto} port {port} on this host: {which}")
+    lang::inspect::heading(lang, proto.into(), port, sides)
 }
 
 #[cfg(test)]

@@ -29,11 +29,12 @@ use crate::claim::snapshot::{Role, Snapshot};
 use crate::claim::verdict::Verdict;
 use crate::claim::{Look, Observation, observe_off_thread};
 use crate::kernel::{Attribution, Proto, Query, SocketTable};
+use crate::lang::Lang;
+use crate::lang::serve::{self as says, After, Shows};
 use crate::net::tcp_server::Activity;
 use crate::net::udp_server::Clients;
 use crate::output::{self, Output};
 use crate::view::labels::Labels;
-use crate::words;
 
 /// What to read and how to say it.
 pub struct Reporter {
@@ -139,7 +140,8 @@ impl Reporter {
                         if shows_all_open(&verdict, &current, &during) {
                             covered = during;
                         }
-                        let heading = heading(&self.query, &told, &covered, &verdict);
+                        let heading =
+                            heading(&self.query, &told, &covered, &verdict, labels.lang());
                         let event = event_json(&told, &covered, labels);
                         let text = self
                             .output
@@ -209,41 +211,35 @@ fn shows_all_open(verdict: &Verdict, before: &Activity, during: &Activity) -> bo
 /// the heading true to what is under it:
 ///
 /// `Sockets on TCP port 12000 after accepts #2 and #3: 3 accepted sockets`
-fn heading(query: &Query, told: &Activity, current: &Activity, verdict: &Verdict) -> String {
+fn heading(
+    query: &Query,
+    told: &Activity,
+    current: &Activity,
+    verdict: &Verdict,
+    lang: Lang,
+) -> String {
     let (proto, port) = (query.proto, query.port);
-    let base = format!("Sockets on {proto} port {port}");
     if current.accepted == 0 {
-        return format!("{base}: listening, before any client");
+        return says::heading_listening(lang, proto.into(), port);
     }
-    let what = match proto {
-        Proto::Tcp => "accept",
-        Proto::Udp => "new client",
-    };
     let (from, to) = (told.accepted + 1, current.accepted);
     let after = match to.saturating_sub(from) {
-        _ if to < from => "after a departure".to_string(),
-        0 => format!("after {what} #{to}"),
-        1 => format!("after {what}s #{from} and #{to}"),
-        _ => format!("after {what}s #{from} to #{to}"),
+        _ if to < from => After::Departure,
+        0 => After::One(to),
+        1 => After::Two(from, to),
+        _ => After::Range(from, to),
     };
     let shows = match proto {
-        Proto::Tcp => {
-            let queued = match verdict.queued {
-                0 => String::new(),
-                n => format!(" and {} in the accept queue", words::count(n, "connection")),
-            };
-            format!(
-                "{}{queued}",
-                words::count(verdict.accepted, "accepted socket")
-            )
-        }
-        Proto::Udp => format!(
-            "{} for {}",
-            words::count(verdict.servers, "socket"),
-            words::count(verdict.accepted, "client")
-        ),
+        Proto::Tcp => Shows::Tcp {
+            accepted: verdict.accepted,
+            queued: verdict.queued,
+        },
+        Proto::Udp => Shows::Udp {
+            sockets: verdict.servers,
+            clients: verdict.accepted,
+        },
     };
-    format!("{base} {after}: {shows}")
+    says::heading(lang, proto.into(), port, after, shows)
 }
 
 /// One line for the connections that ended since the last output: who left
@@ -252,23 +248,8 @@ fn heading(query: &Query, told: &Activity, current: &Activity, verdict: &Verdict
 /// `127.0.0.2:50426 disconnected; 2 clients remain connected.`
 fn departure_line(current: &Activity, departures: u64, labels: &Labels) -> String {
     let open = current.accepted.saturating_sub(current.departed);
-    let who = current
-        .last_departed
-        .map(|p| labels.addr(p))
-        .unwrap_or_else(|| "a client".to_string());
-    let left = if departures == 1 {
-        format!("{who} disconnected")
-    } else {
-        format!(
-            "{} disconnected, the last {who}",
-            words::count(departures, "client")
-        )
-    };
-    format!(
-        "{left}; {} {} connected.",
-        words::count(open, "client"),
-        words::verb(open, "remains", "remain")
-    )
+    let who = current.last_departed.map(|p| labels.addr(p));
+    says::departure(labels.lang(), who.as_deref(), departures, open)
 }
 
 fn event_json(told: &Activity, current: &Activity, labels: &Labels) -> serde_json::Value {
@@ -451,20 +432,21 @@ mod tests {
                 &q,
                 &Activity::default(),
                 &Activity::default(),
-                &table_with(0)
+                &table_with(0),
+                Lang::En
             ),
             "Sockets on TCP port 12000: listening, before any client"
         );
         assert_eq!(
-            heading(&q, &after(0, 0), &after(1, 0), &table_with(3)),
+            heading(&q, &after(0, 0), &after(1, 0), &table_with(3), Lang::En),
             "Sockets on TCP port 12000 after accept #1: 3 accepted sockets"
         );
         assert_eq!(
-            heading(&q, &after(1, 0), &after(3, 0), &table_with(3)),
+            heading(&q, &after(1, 0), &after(3, 0), &table_with(3), Lang::En),
             "Sockets on TCP port 12000 after accepts #2 and #3: 3 accepted sockets"
         );
         assert_eq!(
-            heading(&q, &after(3, 0), &after(9, 2), &table_with(1)),
+            heading(&q, &after(3, 0), &after(9, 2), &table_with(1), Lang::En),
             "Sockets on TCP port 12000 after accepts #4 to #9: 1 accepted socket"
         );
     }

@@ -21,12 +21,13 @@ use crate::capture::{self, Capture, Captured};
 use crate::claim::{Look, observe_off_thread};
 use crate::commands::reporter::{Reporter, SeenSockets};
 use crate::kernel::{Attribution, Kernel, OwnSockets, PortSide, Proto, Query};
+use crate::lang::errors::{self as errors, Doing};
+use crate::lang::{self, Lang, serve as says};
 use crate::net::bind;
 use crate::net::tcp_server::{self, Activity, Config, Hooks, WhenFull};
 use crate::net::udp_server::{self, Clients};
 use crate::os::{self, shutdown};
 use crate::output::{self, Output};
-use crate::words;
 
 /// What `serve` was asked to do.
 #[derive(Clone, Debug)]
@@ -60,12 +61,12 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     let listener = bind::tcp_listener(options.addr)?;
     let local = listener
         .local_addr()
-        .context("reading the listening address")?;
+        .context(Doing::ReadingListeningAddress)?;
     let own = OwnSockets::new();
     let _listener_registration = own.register(&listener, "server");
     let listener =
-        tokio::net::TcpListener::from_std(listener).context("registering the listener")?;
-    announce(Proto::Tcp, local);
+        tokio::net::TcpListener::from_std(listener).context(Doing::RegisteringListener)?;
+    announce(Proto::Tcp, local, output.lang());
 
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
     let seen = SeenSockets::default();
@@ -110,12 +111,11 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     }
     finish_capture(server_done, capture_task).await;
     let signal = signal_rx.await.unwrap_or("signal");
-    output::say(&format!(
-        "stopped by {signal}: accepted {} ({} still open, {} refused over --max-clients), echoed {}",
-        words::count(summary.accepted, "connection"),
-        summary.open_at_shutdown,
-        summary.refused,
-        words::count(summary.bytes_echoed, "byte")
+    output::say(&says::tcp_stopped(
+        output.lang(),
+        signal,
+        (summary.accepted, summary.open_at_shutdown, summary.refused),
+        summary.bytes_echoed,
     ));
     Ok(ExitCode::SUCCESS)
 }
@@ -124,11 +124,11 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     let capture = start_capture(&options, Proto::Udp)?;
     let output = Arc::new(output);
     let socket = bind::udp_socket(options.addr)?;
-    let local = socket.local_addr().context("reading the bound address")?;
+    let local = socket.local_addr().context(Doing::ReadingBoundAddress)?;
     let own = OwnSockets::new();
     let _registration = own.register(&socket, "server");
-    let socket = tokio::net::UdpSocket::from_std(socket).context("registering the socket")?;
-    announce(Proto::Udp, local);
+    let socket = tokio::net::UdpSocket::from_std(socket).context(Doing::RegisteringSocket)?;
+    announce(Proto::Udp, local, output.lang());
 
     let clients = Clients::new();
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
@@ -162,11 +162,12 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     }
     finish_capture(server_done, capture_task).await;
     let signal = signal_rx.await.unwrap_or("signal");
-    output::say(&format!(
-        "stopped by {signal}: echoed {} ({}) for {}, all through one socket",
-        words::count(summary.datagrams, "datagram"),
-        words::count(summary.bytes_echoed, "byte"),
-        words::count(summary.clients, "client")
+    output::say(&says::udp_stopped(
+        output.lang(),
+        signal,
+        summary.datagrams,
+        summary.bytes_echoed,
+        summary.clients,
     ));
     Ok(ExitCode::SUCCESS)
 }
@@ -245,7 +246,10 @@ fn follow_capture(
                 return;
             };
             if let Some(error) = &captured.error {
-                eprintln!("sameport: the capture stopped: {error}");
+                eprintln!(
+                    "sameport: {}",
+                    errors::capture_stopped(output.lang(), error)
+                );
             }
             let sockets = table_side.sockets_serving(&captured, port, proto).await;
             let _ = output::print(&capture_text(&captured, port, proto, sockets, &output));
@@ -299,10 +303,8 @@ fn capture_text(
     output: &Output,
 ) -> String {
     let evidence = capture::evidence(&captured.segments, port, proto);
-    let heading = format!(
-        "Captured on {proto} port {port} ({})",
-        words::count(captured.segments.len(), "segment")
-    );
+    let heading =
+        lang::capture::heading(output.lang(), proto.into(), port, captured.segments.len());
     output.capture(&heading, &captured.segments, &evidence, sockets)
 }
 
@@ -310,32 +312,25 @@ fn capture_text(
 /// the addresses other machines can use, from the interface list. Every
 /// line fits 80 columns, and every command is on a line of its own (long
 /// ones continued with `\\`), so it can be copied into a shell whole.
-fn announce(proto: Proto, local: SocketAddr) {
+fn announce(proto: Proto, local: SocketAddr, lang: Lang) {
     let port = local.port();
     let udp = if proto == Proto::Udp {
         " --proto udp"
     } else {
         ""
     };
-    let mut lines = vec![format!(
-        "sameport: {proto} echo server on {local}; Ctrl-C to stop."
-    )];
+    let mut lines = vec![says::listening(lang, proto.into(), local)];
     if local.ip().is_unspecified() {
-        let stack = if local.is_ipv6() {
-            "IPv4 and IPv6"
-        } else {
-            "IPv4"
-        };
+        let stack = says::stack(lang, local.is_ipv6());
         let addresses = classroom_addresses(local.is_ipv6());
         if addresses.is_empty() {
-            lines.push(output::message(&format!(
-                "the port is open on every interface ({stack}), but this machine has no \
-                 network address besides loopback."
-            )));
+            lines.push(output::message(&says::open_but_alone(lang, stack)));
         } else {
-            lines.push(output::message(&format!(
-                "the port is open on every interface ({stack}), so other machines on your \
-                 network can connect (unless a firewall blocks {proto} port {port}):"
+            lines.push(output::message(&says::open_everywhere(
+                lang,
+                stack,
+                proto.into(),
+                port,
             )));
         }
         let commands: Vec<String> = addresses
@@ -347,13 +342,9 @@ fn announce(proto: Proto, local: SocketAddr) {
             lines.push(format!("    {command:column$}   # {interface}"));
         }
     } else if local.ip().is_loopback() {
-        lines.push(output::message(
-            "bound to a loopback address: only this machine can connect.",
-        ));
+        lines.push(output::message(says::loopback_only(lang)));
     }
-    lines.push(output::message(
-        "from this machine, three clients from three addresses:",
-    ));
+    lines.push(output::message(says::three_local_clients(lang)));
     lines.push(format!(
         "    sameport connect 127.0.0.1:{port}{udp} --count 3 \\\n      \
          --from 127.0.0.2,127.0.0.3,127.0.0.4 --message hello"

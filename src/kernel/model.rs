@@ -41,6 +41,15 @@ impl fmt::Display for Proto {
     }
 }
 
+impl From<Proto> for crate::lang::Transport {
+    fn from(proto: Proto) -> Self {
+        match proto {
+            Proto::Tcp => crate::lang::Transport::Tcp,
+            Proto::Udp => crate::lang::Transport::Udp,
+        }
+    }
+}
+
 /// A socket's state, spelled the way `netstat` spells it.
 ///
 /// TCP sockets move through the states of RFC 793. A UDP socket has no
@@ -228,9 +237,27 @@ pub enum Attribution {
 #[derive(Clone, Debug, Default)]
 pub struct TableRead {
     pub sockets: Vec<KernelSocket>,
-    /// One line per kind of thing that could not be read (an unreadable process,
+    /// One per kind of thing that could not be read (an unreadable process,
     /// `/proc` missing ...), to be shown once next to the tables.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
+}
+
+/// Something the tables do not show, said once next to them.
+///
+/// A value, not a sentence: the kernel layer knows what it could not read,
+/// and the view writes it in the run's language (`crate::lang::notes`). The
+/// numbers stay numbers, so a sentence in any language can count them right.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// Some processes' fds could not be read (permission denied), and
+    /// `sockets` sockets were left without a holder: their PID shows `-`.
+    Unreadable { processes: usize, sockets: usize },
+    /// The list of processes itself could not be read (`path`, the error
+    /// as the OS put it): no socket has a holder.
+    NoProcessList { path: String, error: String },
+    /// `inspect --side client`: the read holds only the clients' side of
+    /// `port`, while the verdict is about the server's side.
+    ClientSideOnly { port: u16 },
 }
 
 impl TableRead {
@@ -247,11 +274,11 @@ impl TableRead {
 /// Errors reading the socket table.
 #[derive(Debug, thiserror::Error)]
 pub enum TableError {
-    #[error("cannot read the kernel's socket table: {0}")]
+    #[error("{}", crate::lang::errors::table_unreadable(crate::lang::current(), .0))]
     Dump(String),
     /// The OS's fast path is missing (a Linux kernel without sock_diag); the
     /// portable path still works. [`crate::kernel::read`] handles this itself.
-    #[error("this kernel cannot answer socket-table queries the fast way: {0}")]
+    #[error("{}", crate::lang::errors::table_unsupported(crate::lang::current(), .0))]
     Unsupported(String),
 }
 

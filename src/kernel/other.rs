@@ -3,7 +3,7 @@
 //! These systems report the PIDs that hold each socket directly, but neither an
 //! inode nor an fd number, so the FD and NODE columns show `-`.
 
-use super::model::{Attribution, KernelSocket, Query, TableError, TableRead};
+use super::model::{Attribution, KernelSocket, Note, Query, TableError, TableRead};
 
 pub fn read_socket_table(
     query: &Query,
@@ -15,7 +15,7 @@ pub fn read_socket_table(
 }
 
 /// netstat2 already attached the PIDs; only "no attribution" has work to do.
-pub fn attribute(sockets: &mut [KernelSocket], attribution: &Attribution) -> Vec<String> {
+pub fn attribute(sockets: &mut [KernelSocket], attribution: &Attribution) -> Vec<Note> {
     if let Attribution::None = attribution {
         for socket in sockets.iter_mut() {
             socket.holders.clear();

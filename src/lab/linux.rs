@@ -49,6 +49,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::lang::{self, errors as says};
+
 /// Where `ip netns add NAME` keeps a handle on the namespace (a bind mount of
 /// the namespace file, which keeps it alive with no process inside). This is
 /// iproute2's compiled-in directory; `/var/run` is `/run` on current systems.
@@ -83,21 +85,22 @@ const NAME_ATTEMPTS: usize = 16;
 static NEXT_LAB: AtomicUsize = AtomicUsize::new(0);
 
 /// Why the lab could not be built or used, in one line a student can act on.
+/// (Written in the run's language: see [`crate::lang::errors`].)
 #[derive(Debug, thiserror::Error)]
 pub enum NetnsError {
-    #[error("network namespaces need root: run with sudo")]
+    #[error("{}", says::netns_not_root(lang::current()))]
     NotRoot,
-    #[error("needs the ip command from iproute2 (install the iproute2 package)")]
+    #[error("{}", says::netns_ip_missing(lang::current()))]
     IpMissing,
-    #[error("this kernel has no network namespaces (/proc/self/ns/net is missing)")]
+    #[error("{}", says::netns_unsupported(lang::current()))]
     Unsupported,
-    #[error("clients per subnet must be 1 to {MAX_CLIENTS_PER_SUBNET}, not {asked}")]
+    #[error("{}", says::netns_client_count(lang::current(), MAX_CLIENTS_PER_SUBNET, *asked))]
     ClientCount { asked: usize },
-    #[error("cannot create network namespace {name}: {reason}")]
+    #[error("{}", says::netns_refused(lang::current(), name, reason))]
     NamespaceRefused { name: String, reason: String },
-    #[error("`{command}` failed: {stderr}")]
+    #[error("{}", says::netns_step(lang::current(), command, stderr))]
     Step { command: String, stderr: String },
-    #[error("cannot enter network namespace {name}: {reason}")]
+    #[error("{}", says::netns_enter(lang::current(), name, reason))]
     Enter { name: String, reason: String },
 }
 

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 /// Why the lab cannot be built.
 #[derive(Debug, thiserror::Error)]
 pub enum NetnsError {
-    #[error("clients on other subnets need Linux network namespaces")]
+    #[error("{}", crate::lang::errors::netns_not_linux(crate::lang::current()))]
     Unsupported,
 }
 

@@ -17,24 +17,24 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::kernel::{self, Attribution, Holder, PortSide, Proto, Query};
+use crate::lang;
+use crate::lang::errors::{self as says, HeldBy};
 use crate::os;
 
 /// The listen queue length asked for.
 pub const BACKLOG: i32 = 4096;
 
-/// Why a socket could not be opened on the port, in words a student can act on.
+/// Why a socket could not be opened on the port, in words a student can act
+/// on (written in the run's language: see [`crate::lang::errors`]).
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
-    #[error("{proto} port {port} is already in use{by}")]
-    InUse { proto: Proto, port: u16, by: String },
-    #[error(
-        "port {port} is a privileged port (below 1024): binding it needs root or \
-         CAP_NET_BIND_SERVICE; run with sudo or choose a port such as 12000"
-    )]
+    #[error("{}", says::port_in_use(lang::current(), (*proto).into(), *port, by))]
+    InUse { proto: Proto, port: u16, by: HeldBy },
+    #[error("{}", says::privileged_port(lang::current(), *port))]
     Privileged { port: u16 },
-    #[error("{ip} is not an address of this machine, so nothing can be bound to it")]
+    #[error("{}", says::not_local(lang::current(), *ip))]
     NotLocal { ip: IpAddr },
-    #[error("cannot open a {proto} socket on {addr}: {source}")]
+    #[error("{}", says::cannot_open_socket(lang::current(), (*proto).into(), *addr, source))]
     Other {
         proto: Proto,
         addr: SocketAddr,
@@ -129,16 +129,16 @@ fn explain(e: io::Error, addr: SocketAddr, proto: Proto) -> BindError {
     }
 }
 
-/// `" by PID 4242 (python3)"`: the process holding the port, from the socket
-/// table, or an honest "unknown".
-fn holder_of(port: u16, proto: Proto) -> String {
+/// The process holding the port (PID 4242, python3), from the socket table,
+/// or an honest "unknown".
+fn holder_of(port: u16, proto: Proto) -> HeldBy {
     let query = Query {
         proto,
         port,
         side: PortSide::Local,
     };
     let Ok(read) = kernel::read(&query, &Attribution::Search) else {
-        return String::new();
+        return HeldBy::Unknown;
     };
     // The socket that blocks a bind is the one bound to the port without a
     // remote end: the listener (TCP) or the bound socket (UDP).
@@ -149,14 +149,10 @@ fn holder_of(port: u16, proto: Proto) -> String {
         .flat_map(|s| s.holders.iter())
         .collect();
     match holders.first() {
-        Some(h) => format!(
-            " by PID {} ({})",
-            h.pid,
-            h.process.as_deref().unwrap_or("unknown program")
-        ),
-        None => {
-            " (by a process this user cannot see; try as root, or `sameport inspect --port PORT`)"
-                .replace("PORT", &port.to_string())
-        }
+        Some(h) => HeldBy::Process {
+            pid: h.pid,
+            name: h.process.as_deref().map(str::to_string),
+        },
+        None => HeldBy::Hidden { port },
     }
 }

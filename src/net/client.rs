@@ -14,6 +14,8 @@ use anyhow::{Context, anyhow, bail};
 use tokio::net::{TcpSocket, TcpStream, UdpSocket};
 
 use crate::kernel::{self, OwnSockets, Proto, Registration};
+use crate::lang;
+use crate::lang::errors::{self as says, Doing};
 use crate::os;
 
 /// How long to wait for a connection or an echo.
@@ -62,9 +64,9 @@ pub fn check_target(target: &str) -> Result<String, String> {
     };
     // Port 0 in connect() is no server's port: it cannot be reached.
     match port {
-        Some(port) if !port.parse::<u16>().is_ok_and(|p| p != 0) => Err(format!(
-            "invalid port '{port}': a server's port is a number from 1 to 65535"
-        )),
+        Some(port) if !port.parse::<u16>().is_ok_and(|p| p != 0) => {
+            Err(says::invalid_target_port(lang::current(), &port))
+        }
         _ => Ok(target.to_string()),
     }
 }
@@ -84,7 +86,7 @@ pub async fn resolve(
                 .parse::<u16>()
                 .ok()
                 .filter(|&p| p != 0)
-                .ok_or_else(|| anyhow!("invalid port '{port}' in '{target}': expected 1-65535"))?;
+                .ok_or_else(|| anyhow!(says::invalid_port_in(lang::current(), port, target)))?;
             (host, port)
         }
         _ => (
@@ -94,14 +96,14 @@ pub async fn resolve(
     };
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
         .await
-        .map_err(|e| anyhow!("cannot resolve host '{host}': {e}"))?
+        .map_err(|e| anyhow!(says::cannot_resolve(lang::current(), host, &e)))?
         .collect();
     addrs
         .iter()
         .find(|a| a.is_ipv4() == prefer_v4)
         .or(addrs.first())
         .copied()
-        .ok_or_else(|| anyhow!("host '{host}' has no addresses"))
+        .ok_or_else(|| anyhow!(says::no_addresses(lang::current(), host)))
 }
 
 /// Opens the clients one after another (so their order is the order of `--from`).
@@ -116,16 +118,12 @@ pub async fn open_clients(
         let (conn, local) = match options.proto {
             Proto::Tcp => {
                 let stream = open_tcp(options.target, source).await?;
-                let local = stream
-                    .local_addr()
-                    .context("reading the client's address")?;
+                let local = stream.local_addr().context(Doing::ReadingClientAddress)?;
                 (Conn::Tcp(stream), local)
             }
             Proto::Udp => {
                 let socket = open_udp(options.target, source).await?;
-                let local = socket
-                    .local_addr()
-                    .context("reading the client's address")?;
+                let local = socket.local_addr().context(Doing::ReadingClientAddress)?;
                 (Conn::Udp(socket), local)
             }
         };
@@ -176,7 +174,7 @@ pub fn prepare_tcp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow::Re
     } else {
         TcpSocket::new_v6()
     }
-    .context("creating a socket")?;
+    .context(Doing::CreatingSocket)?;
     if let Some(source) = source {
         check_family(source, target)?;
         if source.port() == 0 {
@@ -184,7 +182,9 @@ pub fn prepare_tcp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow::Re
             let _ = os::defer_port_choice(&socket);
         } else {
             // Allows a fixed source port again right after an earlier run.
-            socket.set_reuseaddr(true).context("setting SO_REUSEADDR")?;
+            socket
+                .set_reuseaddr(true)
+                .context(Doing::SettingReuseAddr)?;
         }
         socket.bind(source).map_err(|e| bind_error(e, source))?;
     }
@@ -200,10 +200,11 @@ pub async fn connect_prepared(
     match tokio::time::timeout(TIMEOUT, socket.connect(target)).await {
         Ok(Ok(stream)) => Ok(stream),
         Ok(Err(e)) => Err(connect_error(e, source, target)),
-        Err(_) => bail!(
-            "connecting to {target} timed out after {}s",
+        Err(_) => bail!(says::connect_timed_out(
+            lang::current(),
+            target,
             TIMEOUT.as_secs()
-        ),
+        )),
     }
 }
 
@@ -230,25 +231,17 @@ pub async fn open_udp(target: SocketAddr, source: Option<SocketAddr>) -> anyhow:
 
 fn check_family(source: SocketAddr, target: SocketAddr) -> anyhow::Result<()> {
     if source.is_ipv4() != target.is_ipv4() {
-        bail!(
-            "source {} and server {target} are different IP versions; use a --from address of the same version",
-            source.ip()
-        );
+        bail!(says::mixed_families(lang::current(), source.ip(), target));
     }
     Ok(())
 }
 
 fn bind_error(e: std::io::Error, source: SocketAddr) -> anyhow::Error {
+    let lang = lang::current();
     match e.kind() {
-        std::io::ErrorKind::AddrNotAvailable => anyhow!(
-            "{} is not an address of this machine (Linux has all of 127.0.0.0/8; \
-             elsewhere add an alias or use 127.0.0.1)",
-            source.ip()
-        ),
-        std::io::ErrorKind::AddrInUse => {
-            anyhow!("source address {source} is already in use by another socket")
-        }
-        _ => anyhow!("cannot bind the client to {source}: {e}"),
+        std::io::ErrorKind::AddrNotAvailable => anyhow!(says::source_not_local(lang, source.ip())),
+        std::io::ErrorKind::AddrInUse => anyhow!(says::source_in_use(lang, source)),
+        _ => anyhow!(says::cannot_bind_client(lang, source, &e)),
     }
 }
 
@@ -257,11 +250,9 @@ fn connect_error(
     source: Option<SocketAddr>,
     target: SocketAddr,
 ) -> anyhow::Error {
+    let lang = lang::current();
     match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => anyhow!(
-            "connection to {target} refused: nothing listens there (start `sameport serve --port {}` first)",
-            target.port()
-        ),
+        std::io::ErrorKind::ConnectionRefused => anyhow!(says::refused(lang, target)),
         // With the source (IP, port) fixed, connect() fails this way when a
         // socket with the same 4-tuple already exists.
         std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::AddrInUse
@@ -269,15 +260,13 @@ fn connect_error(
         {
             // A wildcard source IP is only settled at connect(): name the port.
             let from = match source {
-                Some(s) if s.ip().is_unspecified() => format!("source port {}", s.port()),
-                Some(s) => s.to_string(),
-                None => String::new(),
+                Some(s) if s.ip().is_unspecified() => says::From::Port(s.port()),
+                Some(s) => says::From::Addr(s),
+                None => says::From::Port(0),
             };
-            anyhow!(
-                "cannot connect from {from} to {target}: that 4-tuple is already in use, and a 4-tuple can exist only once ({e})"
-            )
+            anyhow!(says::tuple_in_use(lang, from, target, &e))
         }
-        _ => anyhow!("cannot connect to {target}: {e}"),
+        _ => anyhow!(says::cannot_connect(lang, target, &e)),
     }
 }
 
@@ -293,12 +282,8 @@ pub struct ClosedEarly {
 
 impl std::fmt::Display for ClosedEarly {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the server closed the connection without echoing")?;
-        if self.received.is_empty() {
-            write!(f, " (it sent nothing)")
-        } else {
-            write!(f, "; it said \"{}\"", self.received.escape_ascii())
-        }
+        let said = (!self.received.is_empty()).then(|| self.received.escape_ascii().to_string());
+        f.write_str(&says::closed_early(lang::current(), said.as_deref()))
     }
 }
 
@@ -317,7 +302,7 @@ pub async fn exchange(conn: &Conn, message: &[u8]) -> anyhow::Result<Vec<u8>> {
                 // connection before the send: say what it said, if anything.
                 return match read_what_is_left(stream).await {
                     Some(received) => Err(ClosedEarly { received }.into()),
-                    None => Err(e).context("sending"),
+                    None => Err(e).context(Doing::Sending),
                 };
             }
             let mut received = Vec::new();
@@ -327,22 +312,19 @@ pub async fn exchange(conn: &Conn, message: &[u8]) -> anyhow::Result<Vec<u8>> {
                     Ok(Ok(0)) => return Err(ClosedEarly { received }.into()),
                     Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
                     Ok(Err(e)) if is_closed(&e) => return Err(ClosedEarly { received }.into()),
-                    Ok(Err(e)) => return Err(e).context("reading the echo"),
-                    Err(_) => bail!("no echo within {}s", TIMEOUT.as_secs()),
+                    Ok(Err(e)) => return Err(e).context(Doing::ReadingEcho),
+                    Err(_) => bail!(says::no_echo(lang::current(), TIMEOUT.as_secs())),
                 }
             }
             Ok(received)
         }
         Conn::Udp(socket) => {
-            socket.send(message).await.context("sending the datagram")?;
+            socket.send(message).await.context(Doing::SendingDatagram)?;
             let mut buf = vec![0u8; 65_536];
             match tokio::time::timeout(TIMEOUT, socket.recv(&mut buf)).await {
                 Ok(Ok(n)) => Ok(buf[..n].to_vec()),
-                Ok(Err(e)) => Err(e).context("receiving the echo"),
-                Err(_) => bail!(
-                    "no echo within {}s (UDP does not retransmit: is `sameport serve --proto udp` running?)",
-                    TIMEOUT.as_secs()
-                ),
+                Ok(Err(e)) => Err(e).context(Doing::ReceivingEcho),
+                Err(_) => bail!(says::no_udp_echo(lang::current(), TIMEOUT.as_secs())),
             }
         }
     }

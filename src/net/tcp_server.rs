@@ -32,6 +32,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::kernel::OwnSockets;
+use crate::lang::{self, serve as says};
 
 /// How much one connection reads before it must write it back.
 const ECHO_CHUNK: usize = 16 * 1024;
@@ -106,10 +107,7 @@ pub struct Activity {
 /// The line a client turned away by `--max-clients` receives before the
 /// server closes the connection.
 pub fn refusal_line(max_clients: usize) -> String {
-    format!(
-        "refused: this server already serves {} (--max-clients); try again later\n",
-        crate::words::count(max_clients, "client")
-    )
+    says::refusal(lang::current(), max_clients)
 }
 
 /// What the server did, reported when it stops.
@@ -234,12 +232,8 @@ impl Listener {
             else {
                 self.summary.refused += 1;
                 let max = self.config.max_clients;
-                self.refusals.say(|| {
-                    format!(
-                        "refused {peer}: already serving {} (--max-clients)",
-                        crate::words::count(max, "client")
-                    )
-                });
+                self.refusals
+                    .say(|| says::refused_log(lang::current(), peer, max));
                 refuse(stream, &self.refusing, max);
                 continue;
             };
@@ -297,14 +291,15 @@ impl Listener {
             match self.listener.accept().await {
                 Ok((stream, peer)) => {
                     if std::mem::take(&mut self.accept_failing) {
-                        eprintln!("sameport: accepting again");
+                        let again = says::accepting_again(lang::current());
+                        eprintln!("sameport: {again}");
                     }
                     return (stream, crate::kernel::canonical(peer));
                 }
                 Err(e) => {
-                    let said = self.accept_errors.say(|| {
-                        format!("accept failed: {e}{}; backing off and retrying", hint(&e))
-                    });
+                    let said = self
+                        .accept_errors
+                        .say(|| says::accept_failed(lang::current(), &e, hint(&e)));
                     self.accept_failing |= said;
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -343,7 +338,7 @@ impl Throttled {
         }
         let more = match std::mem::take(&mut self.held_back) {
             0 => String::new(),
-            n => format!(" ({n} more since the last message)"),
+            n => says::held_back(lang::current(), n),
         };
         eprintln!("sameport: {}{more}", message());
         self.last = Some(Instant::now());
@@ -384,8 +379,13 @@ fn log_connection_error(peer: SocketAddr, e: &io::Error) {
     // A client that resets or vanishes is normal on a network; say it quietly.
     match e.kind() {
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {}
-        io::ErrorKind::TimedOut => eprintln!("sameport: closed idle connection from {peer}"),
-        _ => eprintln!("sameport: connection from {peer}: {e}"),
+        io::ErrorKind::TimedOut => {
+            eprintln!("sameport: {}", says::closed_idle(lang::current(), peer));
+        }
+        _ => eprintln!(
+            "sameport: {}",
+            says::connection_error(lang::current(), peer, e)
+        ),
     }
 }
 
@@ -458,7 +458,7 @@ async fn within<T>(
         Ok(result) => result,
         Err(_) => Err(io::Error::new(
             io::ErrorKind::TimedOut,
-            format!("idle for {:.1}s", limit.as_secs_f64()),
+            says::idle_for(lang::current(), limit.as_secs_f64()),
         )),
     }
 }

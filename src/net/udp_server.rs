@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use tokio::net::UdpSocket;
 use tokio::sync::watch;
 
+use crate::lang::{self, serve as says};
 use crate::net::tcp_server::Activity;
 
 /// The largest UDP payload (65,535 minus the IP and UDP headers).
@@ -79,7 +80,7 @@ pub async fn run(
                 // On some systems an ICMP "port unreachable" from an earlier
                 // reply surfaces here as an error; it concerns one client only.
                 Err(e) => {
-                    eprintln!("sameport: receive failed: {e}");
+                    eprintln!("sameport: {}", says::receive_failed(lang::current(), &e));
                     continue;
                 }
             },
@@ -88,7 +89,10 @@ pub async fn run(
         // Reply to the address exactly as received (on a dual-stack socket an
         // IPv4 client is ::ffff:a.b.c.d); show and remember it as plain IPv4.
         if let Err(e) = socket.send_to(&buf[..len], peer).await {
-            eprintln!("sameport: reply to {peer} failed: {e}");
+            eprintln!(
+                "sameport: {}",
+                says::reply_failed(lang::current(), peer, &e)
+            );
             continue;
         }
         let peer = crate::kernel::canonical(peer);

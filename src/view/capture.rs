@@ -145,7 +145,7 @@ pub fn evidence_json(evidence: &CaptureEvidence, sockets: usize, labels: &Labels
         "from_clients": evidence.from_clients,
         "to_port": evidence.to_port,
         "all_to_port": evidence.all_to_port(),
-        "sentence": evidence.sentence(sockets),
+        "sentence": evidence.sentence(labels.lang(), sockets),
     })
 }
 

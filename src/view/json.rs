@@ -42,7 +42,12 @@ fn sockets_map(snapshot: &Snapshot, labels: &Labels) -> Map<String, Value> {
             .collect();
         object.insert("peers".into(), Value::Array(peers));
     }
-    object.insert("notes".into(), json!(snapshot.notes));
+    let notes: Vec<String> = snapshot
+        .notes
+        .iter()
+        .map(|note| super::note_text(note, labels.lang()))
+        .collect();
+    object.insert("notes".into(), json!(notes));
     object
 }
 
@@ -53,7 +58,7 @@ pub fn verdict_json(verdict: &Verdict, labels: &Labels) -> Value {
         "outcome": verdict.outcome,
         "accepted": verdict.accepted,
         "distinct_remotes": verdict.distinct_remotes,
-        "explanation": verdict.explanation(&|a| labels.addr(a)),
+        "explanation": verdict.explanation(labels.lang(), &|a| labels.addr(a)),
     })
 }
 

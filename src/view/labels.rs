@@ -15,12 +15,20 @@
 //!   `user`. Two runs print the same bytes, and what the numbers showed is kept:
 //!   the listener keeps its label from table to table, and every accepted
 //!   socket has a label of its own.
+//!
+//! It also carries the **language** of the run ([`Labels::lang`]): the
+//! words around the values (the verdict's explanation, notes, headings)
+//! are written in it, the values themselves never change (JSON keys, roles
+//! and states stay English; see [`crate::lang`]). Every view is handed a
+//! `Labels`, so every view can write in the run's language, and stays a pure
+//! function of what it is given.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 
 use crate::kernel::{Holder, KernelSocket, is_loopback};
+use crate::lang::Lang;
 
 /// The PID an OS reports for a socket whose process it cannot name.
 const UNKNOWN_PID: u32 = 0;
@@ -31,6 +39,8 @@ const UNKNOWN_PID: u32 = 0;
 pub struct Labels {
     redact: bool,
     stable: bool,
+    /// The language of the words around the values.
+    lang: Lang,
     placeholders: Mutex<HashMap<IpAddr, String>>,
     /// Stable mode: (holder label, fd) -> `fdN`, numbered per holder.
     fds: Mutex<HashMap<(String, i32), String>>,
@@ -50,6 +60,17 @@ impl Labels {
             stable,
             ..Labels::default()
         }
+    }
+
+    /// The same labels, writing words in `lang`.
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        self.lang = lang;
+        self
+    }
+
+    /// The language of the words around the values.
+    pub fn lang(&self) -> Lang {
+        self.lang
     }
 
     /// Whether run-specific values are replaced by stable labels.

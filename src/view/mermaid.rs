@@ -25,6 +25,8 @@ use std::net::SocketAddr;
 use crate::claim::snapshot::{Role, Snapshot};
 use crate::claim::verdict::udp_clients;
 use crate::kernel::Proto;
+use crate::lang::diagram::{self as says, Many};
+use crate::lang::{Lang, Transport};
 use crate::view::labels::Labels;
 
 /// How many clients the picture draws before "... N more".
@@ -50,9 +52,11 @@ fn tcp(out: &mut String, snapshot: &Snapshot, labels: &Labels) {
         .with_role(Role::Accepted)
         .filter_map(|row| Some((row.socket.local, row.socket.remote?)))
         .collect();
+    let lang = labels.lang();
     clients(out, connections.iter().map(|&(_, remote)| remote), labels);
-    let _ = writeln!(out, "    subgraph server[\"server: one TCP port, {port}\"]");
-    let _ = writeln!(out, "        p{port}((\"port {port}\"))");
+    let server = says::server(lang, Transport::Tcp, port);
+    let _ = writeln!(out, "    subgraph server[\"{server}\"]");
+    let _ = writeln!(out, "        p{port}((\"{}\"))", says::port(lang, port));
     let listeners: Vec<SocketAddr> = snapshot
         .with_role(Role::Listener)
         .map(|row| row.socket.local)
@@ -60,29 +64,31 @@ fn tcp(out: &mut String, snapshot: &Snapshot, labels: &Labels) {
     for (i, local) in listeners.iter().enumerate() {
         let _ = writeln!(
             out,
-            "        l{}[\"listening socket<br/>{} LISTEN\"]",
+            "        l{}[\"{}<br/>{} LISTEN\"]",
             i + 1,
+            says::listening_socket(lang),
             labels.addr(*local)
         );
     }
     for (i, &(local, remote)) in connections.iter().take(DRAWN).enumerate() {
         let _ = writeln!(
             out,
-            "        s{}[\"socket {}<br/>4-tuple {} → {}\"]",
+            "        s{}[\"{}\"]",
             i + 1,
-            i + 1,
-            labels.addr(remote),
-            labels.addr(local)
+            says::connection_socket(lang, i + 1, &labels.addr(remote), &labels.addr(local))
         );
     }
-    more(out, "        ", "sockets", connections.len());
+    more(out, Many::Sockets, connections.len(), lang);
     out.push_str("    end\n");
+    let to_port = says::to_port(lang, port);
     for i in 0..connections.len().min(DRAWN) {
-        let _ = writeln!(out, "    c{} -->|\"to port {port}\"| p{port}", i + 1);
-        let _ = writeln!(out, "    p{port} -->|\"its own socket\"| s{}", i + 1);
+        let _ = writeln!(out, "    c{} -->|\"{to_port}\"| p{port}", i + 1);
+        let own = says::own_socket(lang);
+        let _ = writeln!(out, "    p{port} -->|\"{own}\"| s{}", i + 1);
     }
     for i in 0..listeners.len() {
-        let _ = writeln!(out, "    p{port} -.->|\"new connections\"| l{}", i + 1);
+        let new = says::new_connections(lang);
+        let _ = writeln!(out, "    p{port} -.->|\"{new}\"| l{}", i + 1);
     }
 }
 
@@ -96,43 +102,47 @@ fn udp(out: &mut String, snapshot: &Snapshot, labels: &Labels) {
         .with_role(Role::Server)
         .map(|r| r.socket.local)
         .collect();
-    let _ = writeln!(out, "    subgraph server[\"server: one UDP port, {port}\"]");
-    let _ = writeln!(out, "        p{port}((\"port {port}\"))");
+    let lang = labels.lang();
+    let server = says::server(lang, Transport::Udp, port);
+    let _ = writeln!(out, "    subgraph server[\"{server}\"]");
+    let _ = writeln!(out, "        p{port}((\"{}\"))", says::port(lang, port));
     for (i, local) in servers.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "        u{}[\"the one UDP socket<br/>{} (every client)\"]",
-            i + 1,
-            labels.addr(*local)
-        );
+        let socket = says::udp_socket(lang, &labels.addr(*local));
+        let _ = writeln!(out, "        u{}[\"{socket}\"]", i + 1);
     }
     out.push_str("    end\n");
+    let to_port = says::to_port(lang, port);
     for i in 0..peers.len().min(DRAWN) {
-        let _ = writeln!(out, "    c{} -->|\"to port {port}\"| p{port}", i + 1);
+        let _ = writeln!(out, "    c{} -->|\"{to_port}\"| p{port}", i + 1);
     }
     for i in 0..servers.len() {
-        let _ = writeln!(out, "    p{port} -->|\"every datagram\"| u{}", i + 1);
+        let every = says::every_datagram(lang);
+        let _ = writeln!(out, "    p{port} -->|\"{every}\"| u{}", i + 1);
     }
 }
 
 /// The clients' subgraph: the first `DRAWN` remote ends.
 fn clients(out: &mut String, remotes: impl Iterator<Item = SocketAddr>, labels: &Labels) {
     let remotes: Vec<SocketAddr> = remotes.collect();
-    out.push_str("    subgraph clients[\"clients\"]\n");
+    let lang = labels.lang();
+    let _ = writeln!(out, "    subgraph clients[\"{}\"]", says::clients(lang));
     for (i, remote) in remotes.iter().take(DRAWN).enumerate() {
         let _ = writeln!(out, "        c{}[\"{}\"]", i + 1, labels.addr(*remote));
     }
-    more(out, "        ", "clients", remotes.len());
+    more(out, Many::Clients, remotes.len(), lang);
     out.push_str("    end\n");
 }
 
-fn more(out: &mut String, indent: &str, what: &str, total: usize) {
+/// The box standing for what is not drawn: `... 12 more clients`.
+fn more(out: &mut String, many: Many, total: usize, lang: Lang) {
     if total > DRAWN {
-        let _ = writeln!(
-            out,
-            "{indent}more_{what}[\"... {} more {what}\"]",
-            total - DRAWN
-        );
+        // The node id stays English: `more_clients`, `more_sockets`.
+        let id = match many {
+            Many::Clients => "clients",
+            Many::Sockets => "sockets",
+        };
+        let text = says::more(lang, many, total - DRAWN);
+        let _ = writeln!(out, "        more_{id}[\"{text}\"]");
     }
 }
 

@@ -26,14 +26,16 @@ pub mod report;
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::kernel::{Proto, SocketState, addr_key};
+use crate::kernel::{SocketState, addr_key};
 
 use comfy_table::{Cell, Color, ColumnConstraint, Table};
 
 use crate::claim::snapshot::{Role, Row, Snapshot};
 use crate::claim::verdict::{Outcome, Verdict};
+use crate::kernel::Note;
+use crate::lang::tables::RoleWord;
+use crate::lang::{self, Lang};
 use crate::view::labels::Labels;
-use crate::words;
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,7 +110,7 @@ pub fn tables(
         socket_tables(snapshot, options, labels)
     } else if server_rows == 0 {
         let mut out = socket_tables(snapshot, options, labels);
-        out.push_str(&mirror_line_if_any(snapshot));
+        out.push_str(&mirror_line_if_any(snapshot, labels.lang()));
         out
     } else {
         both_sides(snapshot, options, labels)
@@ -137,35 +139,28 @@ fn both_sides(snapshot: &Snapshot, options: &TableOptions, labels: &Labels) -> S
         peers: snapshot.peers.clone(),
     };
     let (server, clients) = (side(true), side(false));
-    let mut out = format!("The server's side: sockets with local port {port}.\n");
+    let lang = labels.lang();
+    let mut out = format!("{}\n", lang::tables::server_side(lang, port));
     out.push_str(&socket_tables(&server, options, labels));
-    out.push_str(&format!(
-        "\nThe clients' side, on this host: sockets with remote port {port}.\n"
-    ));
+    out.push_str(&format!("\n{}\n", lang::tables::clients_side(lang, port)));
     out.push_str(&socket_tables(&clients, options, labels));
-    out.push_str(&mirror_line_if_any(&clients));
+    out.push_str(&mirror_line_if_any(&clients, lang));
     for note in &snapshot.notes {
-        out.push_str(&format!("note: {note}\n"));
+        out.push_str(&format!("{}\n", note_line(note, lang)));
     }
     out
 }
 
 /// The tables alone (with the summary of a long table, and the notes).
 pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Labels) -> String {
+    let lang = labels.lang();
     let mut out = String::new();
     let (shown, cut) = rows_to_show(&snapshot.rows, options.max_rows);
     if cut > 0 {
-        out.push_str(&prose(&summary(snapshot), options));
+        out.push_str(&prose(&summary(snapshot, lang), options));
         let head = shown.len().div_ceil(2);
         out.push_str(&prose(
-            &format!(
-                "Showing the first {} and the last {}; {} in between {} left out \
-             (raise --max-rows to see them, or use --format json for every row).\n",
-                words::count(head, "row"),
-                words::count(shown.len() - head, "row"),
-                words::count(cut, "row"),
-                words::verb(cut, "is", "are"),
-            ),
+            &lang::tables::rows_shown(lang, head, shown.len() - head, cut),
             options,
         ));
     }
@@ -174,17 +169,11 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
         markdown_style(&mut table, options.markdown);
         let fitted = fit(&mut table, options, &netstat::QUEUE_COLUMNS);
         // netstat's own flags: -t for TCP, -u for UDP.
-        let title = match snapshot.proto {
-            Proto::Tcp => "netstat -tanp view (one row per socket)",
-            Proto::Udp => "netstat -uanp view (one row per socket)",
-        };
+        let title = lang::tables::netstat_title(lang, snapshot.proto.into());
         push_table(&mut out, title, &table);
         if fitted == Fit::LeftOut {
             out.push_str(&prose(
-                &format!(
-                    "(Recv-Q and Send-Q are left out to fit {} columns; a wider window shows them.)",
-                    options.width
-                ),
+                &lang::tables::queues_left_out(lang, options.width),
                 options,
             ));
         }
@@ -193,37 +182,39 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
         let mut table = lsof::table(&shown, cut, options.color, labels);
         markdown_style(&mut table, options.markdown);
         fit(&mut table, options, &[]);
-        push_table(
-            &mut out,
-            "lsof -i view (one row per process holding a socket)",
-            &table,
-        );
+        push_table(&mut out, lang::tables::lsof_title(lang), &table);
         let unheld = lsof::left_out(&shown);
         if unheld > 0 {
-            out.push_str(&prose(
-                &format!(
-                    "({} that no process holds (TIME_WAIT, or waiting in the accept queue) {} left \
-                     out here, as lsof leaves {} out; the netstat view lists {}.)",
-                    words::count(unheld, "socket"),
-                    words::verb(unheld, "is", "are"),
-                    words::verb(unheld, "it", "them"),
-                    words::verb(unheld, "it", "them"),
-                ),
-                options,
-            ));
+            out.push_str(&prose(&lang::tables::lsof_left_out(lang, unheld), options));
         }
     }
     for note in &snapshot.notes {
-        out.push_str(&prose(&format!("note: {note}"), options));
+        out.push_str(&prose(&note_line(note, lang), options));
     }
     out
 }
 
+/// A note in words: `note: 2 processes could not be read ...`.
+pub fn note_line(note: &Note, lang: Lang) -> String {
+    format!("{}: {}", lang::notes::label(lang), note_text(note, lang))
+}
+
+/// What a note says, in `lang` (also the JSON `notes[]` strings).
+pub fn note_text(note: &Note, lang: Lang) -> String {
+    match note {
+        Note::Unreadable { processes, sockets } => {
+            lang::notes::unreadable(lang, *processes, *sockets)
+        }
+        Note::NoProcessList { path, error } => lang::notes::no_process_list(lang, path, error),
+        Note::ClientSideOnly { port } => lang::notes::client_side_only(lang, *port),
+    }
+}
+
 /// [`mirror_line`] when the snapshot has client sockets (the clients' side
 /// may hold only leftovers, such as TIME_WAIT).
-fn mirror_line_if_any(snapshot: &Snapshot) -> String {
+fn mirror_line_if_any(snapshot: &Snapshot, lang: Lang) -> String {
     if snapshot.with_role(Role::Client).next().is_some() {
-        mirror_line(snapshot)
+        mirror_line(snapshot, lang)
     } else {
         String::new()
     }
@@ -244,8 +235,7 @@ pub fn prose(text: &str, options: &TableOptions) -> String {
 /// across its widest line, as the eye sees it: `Title\n=====\n`.
 pub fn underlined(title: &str, rule: char, width: usize) -> String {
     let title = wrap(title, width);
-    let widest = title.lines().map(display_width).max().unwrap_or(0);
-    format!("{title}\n{}\n", rule.to_string().repeat(widest))
+    format!("{title}\n{}\n", underline(&title, rule))
 }
 
 /// Wraps `text` at spaces so that no line is wider than `width` columns. A
@@ -275,9 +265,17 @@ pub fn wrap(text: &str, width: usize) -> String {
     out
 }
 
-/// The columns `text` takes on a terminal: its characters, less the ANSI
-/// colour codes (`ESC [ ... m`), which take none.
+/// The columns `text` takes on a terminal, less the ANSI colour codes
+/// (`ESC [ ... m`), which take none.
+///
+/// Columns, not characters: a Hangul syllable (or any East Asian wide
+/// character) takes two columns, so `"포트"` is 4 columns wide though it is
+/// 2 characters (and 6 bytes). Counting characters would make a Korean
+/// heading's underline half as long as the heading, and wrap Korean prose
+/// past the edge of the screen. The widths are Unicode's (East Asian Width),
+/// through the `unicode-width` crate, as terminals use them.
 pub fn display_width(text: &str) -> usize {
+    use unicode_width::UnicodeWidthChar;
     let mut width = 0;
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
@@ -289,10 +287,17 @@ pub fn display_width(text: &str) -> usize {
                 }
             }
         } else {
-            width += 1;
+            width += c.width().unwrap_or(0);
         }
     }
     width
+}
+
+/// A line of `rule` characters as wide on screen as the widest line of
+/// `heading` (`=====` under a title, `-----` under a step).
+pub fn underline(heading: &str, rule: char) -> String {
+    let width = heading.lines().map(display_width).max().unwrap_or(0);
+    rule.to_string().repeat(width)
 }
 
 /// What [`fit`] did to a table.
@@ -348,7 +353,7 @@ fn table_width(table: &Table) -> usize {
 
 /// What the clients' own sockets show: each has its own local port, and all
 /// point at the server's one port.
-pub fn mirror_line(snapshot: &Snapshot) -> String {
+pub fn mirror_line(snapshot: &Snapshot, lang: Lang) -> String {
     let clients: Vec<&Row> = snapshot.with_role(Role::Client).collect();
     let local_ends: HashSet<_> = clients.iter().map(|r| r.socket.local).collect();
     let ports: Vec<String> = clients
@@ -357,36 +362,26 @@ pub fn mirror_line(snapshot: &Snapshot) -> String {
         .map(|r| r.socket.local.port().to_string())
         .collect();
     let more = clients.len().saturating_sub(8);
-    let more = if more > 0 {
-        format!(" and {more} more")
-    } else {
-        String::new()
-    };
     let n = clients.len();
     if n == 0 {
-        return format!(
-            "No client socket of this process is connected to port {} (a closed \
-             connection shows in its state).\n",
-            snapshot.port
-        );
+        return format!("{}\n", lang::tables::no_client_socket(lang, snapshot.port));
     }
-    let mirror = match snapshot.proto {
-        Proto::Tcp => "the mirror image of the server's accepted sockets",
-        Proto::Udp => "all sending to the server's one socket",
-    };
-    format!(
-        "{}, {} (port{} {}{more}), every one with remote port {}: {mirror}.\n",
-        words::count(n, "client socket"),
-        words::count(local_ends.len(), "distinct local end"),
-        words::s(n),
-        ports.join(", "),
-        snapshot.port
-    )
+    let line = lang::tables::mirror(
+        lang,
+        snapshot.proto.into(),
+        n,
+        local_ends.len(),
+        &ports.join(", "),
+        more,
+        snapshot.port,
+    );
+    format!("{line}\n")
 }
 
 /// `Verdict: HOLDS. 3 accepted sockets ...`
 pub fn verdict_line(verdict: &Verdict, labels: &Labels, color: bool) -> String {
-    let word = outcome_word(verdict.outcome);
+    let lang = labels.lang();
+    let word = outcome_word(verdict.outcome, lang);
     let word = if color {
         // Bold, and green or red (standard, not bright: they read on white);
         // "not enough evidence" is a fact, not an alarm: bold alone.
@@ -400,17 +395,19 @@ pub fn verdict_line(verdict: &Verdict, labels: &Labels, color: bool) -> String {
         word.to_string()
     };
     format!(
-        "Verdict: {word}. {}",
-        verdict.explanation(&|a| labels.addr(a))
+        "{}: {word}. {}",
+        lang::verdict::label(lang),
+        verdict.explanation(lang, &|a| labels.addr(a))
     )
 }
 
-/// The one-word outcome: HOLDS, FAILS, NOT ENOUGH EVIDENCE.
-pub fn outcome_word(outcome: Outcome) -> &'static str {
+/// The one-word outcome: HOLDS, FAILS, NOT ENOUGH EVIDENCE (성립, 불성립,
+/// 증거 부족).
+pub fn outcome_word(outcome: Outcome, lang: Lang) -> &'static str {
     match outcome {
-        Outcome::Holds => "HOLDS",
-        Outcome::Fails => "FAILS",
-        Outcome::NotEnoughEvidence => "NOT ENOUGH EVIDENCE",
+        Outcome::Holds => lang::verdict::holds_word(lang),
+        Outcome::Fails => lang::verdict::fails_word(lang),
+        Outcome::NotEnoughEvidence => lang::verdict::not_enough_word(lang),
     }
 }
 
@@ -455,7 +452,7 @@ fn rows_to_show(rows: &[Row], max_rows: usize) -> (Vec<&Row>, usize) {
 
 /// A few lines that say what a long table holds: counts per state and role,
 /// and how many distinct remote addresses and ends.
-fn summary(snapshot: &Snapshot) -> String {
+fn summary(snapshot: &Snapshot, lang: Lang) -> String {
     let mut states: BTreeMap<SocketState, usize> = BTreeMap::new();
     let mut roles: BTreeMap<Role, usize> = BTreeMap::new();
     let mut remote_ends = Vec::with_capacity(snapshot.rows.len());
@@ -468,25 +465,35 @@ fn summary(snapshot: &Snapshot) -> String {
     remote_ends.dedup();
     let mut remote_ips: Vec<u128> = remote_ends.iter().map(|&(ip, _)| ip).collect();
     remote_ips.dedup(); // sorted by IP already
-    let states: Vec<String> = states.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let states: Vec<String> = states
+        .iter()
+        .map(|(s, n)| lang::tables::state_count(lang, s.name(), *n))
+        .collect();
     let roles: Vec<String> = roles
         .iter()
-        .map(|(r, n)| format!("{n} {}", r.name()))
+        .map(|(r, n)| lang::tables::role_count(lang, role_word(*r), *n))
         .collect();
-    format!(
-        "{} on {} port {}: {} (roles: {}); {}, {}.\n",
-        words::count(snapshot.rows.len(), "socket"),
-        snapshot.proto,
-        snapshot.port,
-        states.join(", "),
-        roles.join(", "),
-        words::count_irregular(
-            remote_ips.len(),
-            "distinct remote address",
-            "distinct remote addresses"
-        ),
-        words::count(remote_ends.len(), "distinct remote (address, port) pair"),
-    )
+    let line = lang::tables::summary(
+        lang,
+        snapshot.rows.len(),
+        (snapshot.proto.into(), snapshot.port),
+        &states.join(", "),
+        &roles.join(", "),
+        (remote_ips.len(), remote_ends.len()),
+    );
+    format!("{line}\n")
+}
+
+/// The word for a role in the summary of a long table.
+fn role_word(role: Role) -> RoleWord {
+    match role {
+        Role::Listener => RoleWord::Listener,
+        Role::Accepted => RoleWord::Accepted,
+        Role::Queued => RoleWord::Queued,
+        Role::Server => RoleWord::Server,
+        Role::Client => RoleWord::Client,
+        Role::Other => RoleWord::Other,
+    }
 }
 
 /// A table with netstat's look: no borders, columns padded.
@@ -713,6 +720,23 @@ mod tests {
         // Colour codes take no columns.
         let coloured = format!("\x1b[1;32m{}\x1b[0m", "x".repeat(80));
         assert_eq!(wrap(&coloured, 80), coloured);
+    }
+
+    /// Hangul takes two columns a syllable: widths, wrapping and underlines
+    /// count columns on screen, not characters or bytes.
+    #[test]
+    fn hangul_takes_two_columns() {
+        assert_eq!(display_width("포트"), 4);
+        assert_eq!(display_width("1단계. 판정"), 11);
+        assert_eq!(display_width("\x1b[1;32m성립\x1b[0m"), 4);
+        assert_eq!(underline("1단계. 판정", '-'), "-".repeat(11));
+        assert_eq!(underline("Step 6. The verdict", '-').len(), 19);
+        // Twenty 3-syllable words (6 columns each, 7 with the space) wrap
+        // at 80 columns after 11 words (76 columns), not after 20 characters.
+        let text = vec!["소켓은"; 20].join(" ");
+        let wrapped = wrap(&text, 80);
+        assert!(wrapped.lines().all(|l| display_width(l) <= 80), "{wrapped}");
+        assert_eq!(display_width(wrapped.lines().next().unwrap()), 76);
     }
 
     /// At 80 columns the netstat table closes up (one space between columns),

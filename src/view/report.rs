@@ -16,6 +16,7 @@ use super::{
 use crate::capture::{CaptureEvidence, Segment};
 use crate::claim::snapshot::Snapshot;
 use crate::claim::verdict::Verdict;
+use crate::lang;
 use crate::view::labels::Labels;
 
 /// The whole write-up.
@@ -89,8 +90,8 @@ pub fn text(report: &Report, options: &TableOptions, labels: &Labels) -> String 
         out.push_str(&underlined(&section.title, '=', width));
         for (i, step) in section.steps.iter().enumerate() {
             out.push('\n');
-            let title = format!("Step {}. {}", i + 1, step.title);
-            out.push_str(&underlined(&title, '-', width));
+            let heading = lang::demo::step_heading(labels.lang(), i + 1, &step.title);
+            out.push_str(&underlined(&heading, '-', width));
             if !step.text.is_empty() {
                 let _ = writeln!(out, "{}\n", wrap(&step.text, options.width));
             }
@@ -103,7 +104,7 @@ pub fn text(report: &Report, options: &TableOptions, labels: &Labels) -> String 
                     out,
                     "\n{}",
                     wrap(
-                        &capitalized(&capture.evidence.sentence(capture.sockets)),
+                        &capitalized(&capture.evidence.sentence(labels.lang(), capture.sockets)),
                         options.width
                     )
                 );
@@ -130,7 +131,8 @@ pub fn markdown(report: &Report, options: &TableOptions, labels: &Labels) -> Str
         let _ = writeln!(out, "## {}", section.title);
         for (i, step) in section.steps.iter().enumerate() {
             blank_line(&mut out);
-            let _ = write!(out, "### Step {}. {}\n\n", i + 1, step.title);
+            let heading = lang::demo::step_heading(labels.lang(), i + 1, &step.title);
+            let _ = write!(out, "### {heading}\n\n");
             if !step.text.is_empty() {
                 let _ = write!(out, "{}\n\n", step.text);
             }
@@ -142,15 +144,17 @@ pub fn markdown(report: &Report, options: &TableOptions, labels: &Labels) -> Str
                 let _ = write!(
                     out,
                     "\n{}\n\n",
-                    capitalized(&capture.evidence.sentence(capture.sockets))
+                    capitalized(&capture.evidence.sentence(labels.lang(), capture.sockets))
                 );
             }
             if let Some(verdict) = &step.verdict {
-                let explanation = verdict.explanation(&|a| labels.addr(a));
+                let lang = labels.lang();
+                let explanation = verdict.explanation(lang, &|a| labels.addr(a));
                 let _ = writeln!(
                     out,
-                    "**Verdict: {}.** {explanation}",
-                    outcome_word(verdict.outcome)
+                    "**{}: {}.** {explanation}",
+                    lang::verdict::label(lang),
+                    outcome_word(verdict.outcome, lang)
                 );
             }
         }

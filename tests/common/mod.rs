@@ -45,9 +45,21 @@ pub fn require_root(why: &str) {
     assert!(root, "this test needs root: {why}");
 }
 
-/// The sameport binary under test.
+/// The sameport binary under test, in English whatever the locale of the
+/// machine running the tests (a test of Korean asks with `--lang ko` or
+/// sets the locale itself).
 pub fn sameport() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sameport"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sameport"));
+    without_locale(&mut command);
+    command
+}
+
+/// Removes the variables that choose the language (LC_ALL, LC_MESSAGES,
+/// LANG), so that `command` speaks English unless told otherwise.
+pub fn without_locale(command: &mut Command) {
+    for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        command.env_remove(var);
+    }
 }
 
 /// A running `sameport` child with its stdout lines arriving on a channel.
@@ -165,6 +177,7 @@ pub fn run_unprivileged(args: &[&str]) -> std::process::Output {
     }
     let copy = CopyForNobody::new(args);
     let mut command = Command::new(&copy.binary);
+    without_locale(&mut command);
     std::os::unix::process::CommandExt::uid(&mut command, 65534);
     std::os::unix::process::CommandExt::gid(&mut command, 65534);
     command.args(args);
@@ -176,6 +189,7 @@ pub fn run_unprivileged(args: &[&str]) -> std::process::Output {
 pub fn run_in_private_netns_as_nobody(args: &[&str]) -> std::process::Output {
     let copy = CopyForNobody::new(args);
     let mut command = Command::new("unshare");
+    without_locale(&mut command);
     command
         .args(["--net", "--", "sh", "-c"])
         .arg(r#"ip link set lo up && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$0" "$@""#)

@@ -36,7 +36,7 @@ pub async fn clients(
 ) -> anyhow::Result<ExitCode> {
     os::raise_fd_limit();
     if sources.is_empty() {
-        bail!("scale-clients needs at least one --from address");
+        bail!(crate::lang::scale::clients_need_from(crate::lang::current()));
     }
     let mut held: Vec<TcpStream> = Vec::with_capacity(count);
     let mut pending = JoinSet::new();

@@ -50,9 +50,12 @@ use crate::claim::snapshot::{Role, Snapshot};
 use crate::claim::verdict::Verdict;
 use crate::claim::{Look, Observation, observe_off_thread};
 use crate::kernel::{Attribution, Kernel, PortSide, Proto, Query};
+use crate::lang::errors::Doing;
+use crate::lang::scale::{self as says, HoldEnd, HowLong};
+use crate::lang::{self, Lang};
 use crate::net::bind;
 use crate::output::{self, Output};
-use crate::{exit, os, words};
+use crate::{exit, os};
 
 /// Connections per source address: under the ~28,000 ports of Linux's default
 /// ephemeral range (32768-60999), which is per (source IP, destination).
@@ -115,20 +118,20 @@ enum Report {
 
 /// Runs the experiment.
 pub async fn scale(options: ScaleOptions, output: Output) -> anyhow::Result<ExitCode> {
-    let plan = Plan::new(&options)?;
+    let lang = output.lang();
+    let plan = Plan::new(&options, lang)?;
     let listener = bind::tcp_listener_with_backlog(
         SocketAddr::new(Ipv4Addr::LOCALHOST.into(), options.port),
         BACKLOG,
     )?;
     eprintln!(
-        "sameport: {} on port {}: {} accepting from one listening socket, \
-         {} from {} (open-file limit {} per process)",
-        words::count(options.connections, "connection"),
-        options.port,
-        words::count_irregular(plan.workers, "worker process", "worker processes"),
-        words::count_irregular(plan.client_processes, "client process", "client processes"),
-        words::count_irregular(plan.sources.len(), "source address", "source addresses"),
-        plan.fd_limit
+        "{}",
+        says::plan(
+            lang,
+            (options.connections, options.port),
+            (plan.workers, plan.client_processes, plan.sources.len()),
+            plan.fd_limit
+        )
     );
     let (reports_tx, mut reports) = mpsc::unbounded_channel();
     let mut fleet = Fleet {
@@ -142,21 +145,23 @@ pub async fn scale(options: ScaleOptions, output: Output) -> anyhow::Result<Exit
         drop(listener);
         fleet.spawn_clients(&plan, &options, &reports_tx)?;
         drop(reports_tx);
-        fill(&options, &plan, &mut reports).await
+        fill(&options, &plan, &mut reports, lang).await
     };
     let outcome = tokio::select! {
         result = tokio::time::timeout(options.timeout, filled) => match result {
             Ok(result) => result,
-            Err(_) => Err(anyhow!("filling {} took longer than {} s", words::count(options.connections, "connection"), options.timeout.as_secs())),
+            Err(_) => Err(anyhow!(says::fill_timed_out(lang, options.connections, options.timeout.as_secs()))),
         },
-        signal = crate::os::shutdown::signal() => Err(anyhow!("stopped by {signal}")),
+        signal = crate::os::shutdown::signal() => Err(anyhow!(lang::errors::stopped_by(lang, signal))),
     };
     let result = match outcome {
         Ok(accepted) => report(&options, &fleet, accepted, started.elapsed(), &output).await,
         Err(e) => Err(e),
     };
     let result = match (result, options.hold) {
-        (Ok(code), Some(hold)) => hold_open(&options, hold, &mut reports).await.map(|()| code),
+        (Ok(code), Some(hold)) => hold_open(&options, hold, &mut reports, lang)
+            .await
+            .map(|()| code),
         (result, _) => result,
     };
     fleet.stop().await;
@@ -170,14 +175,12 @@ async fn hold_open(
     options: &ScaleOptions,
     hold: Hold,
     reports: &mut mpsc::UnboundedReceiver<Report>,
+    lang: Lang,
 ) -> anyhow::Result<()> {
-    eprint!("{}", hold_message(options, hold));
+    eprint!("{}", hold_message(options, hold, lang));
     let until = async {
         match hold {
-            Hold::For(duration) => {
-                tokio::time::sleep(duration).await;
-                "the hold time"
-            }
+            Hold::For(duration) => tokio::time::sleep(duration).await,
             Hold::UntilStopped => std::future::pending().await,
         }
     };
@@ -187,7 +190,7 @@ async fn hold_open(
             match reports.recv().await {
                 Some(Report::Accepted(..) | Report::Connected(..)) => continue,
                 Some(Report::Failed(why)) => return why,
-                Some(Report::Gone) | None => return "a child process exited".to_string(),
+                Some(Report::Gone) | None => return says::child_exited(lang).to_string(),
             }
         }
     };
@@ -199,12 +202,12 @@ async fn hold_open(
     tokio::pin!(signal);
     tokio::select! {
         biased;
-        signal = &mut signal => eprintln!("sameport: stopped by {signal}; closing the {n} connections"),
-        ended = until => eprintln!("sameport: {ended} is over; closing the {n} connections"),
+        signal = &mut signal => eprintln!("{}", says::hold_over(lang, HoldEnd::Signal(signal), n)),
+        () = until => eprintln!("{}", says::hold_over(lang, HoldEnd::TimeUp, n)),
         why = child_gone => {
             match tokio::time::timeout(Duration::from_millis(300), &mut signal).await {
-                Ok(signal) => eprintln!("sameport: stopped by {signal}; closing the {n} connections"),
-                Err(_) => bail!("while holding the connections: {why}; some are closed"),
+                Ok(signal) => eprintln!("{}", says::hold_over(lang, HoldEnd::Signal(signal), n)),
+                Err(_) => bail!(says::while_holding(lang, &why)),
             }
         }
     }
@@ -213,32 +216,29 @@ async fn hold_open(
 
 /// What to say when the hold begins: how long, and the commands that show
 /// the connections from outside (another terminal, on this host).
-fn hold_message(options: &ScaleOptions, hold: Hold) -> String {
+fn hold_message(options: &ScaleOptions, hold: Hold, lang: Lang) -> String {
     let port = options.port;
     let how_long = match hold {
-        Hold::For(duration) => format!("for {} s", duration.as_secs_f64()),
-        Hold::UntilStopped => "until Ctrl-C".to_string(),
+        Hold::For(duration) => HowLong::Secs(duration.as_secs_f64()),
+        Hold::UntilStopped => HowLong::UntilStopped,
     };
     let n = options.connections;
     let commands = [
         (
             "ss -s".to_string(),
-            "the kernel's counts (TCP: ... estab ...)".to_string(),
+            says::shows_kernel_counts(lang).to_string(),
         ),
         (
             format!("ss -Htn state established '( sport = :{port} )' | wc -l"),
-            format!("{n}: every one with local port {port}"),
+            says::shows_count(lang, n, port),
         ),
         (
             format!("sameport inspect --port {port} --side server --max-rows 10"),
-            "the table and the verdict".to_string(),
+            says::shows_table(lang).to_string(),
         ),
     ];
     let width = commands.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
-    let mut text = format!(
-        "sameport: holding {n} connections on port {port} {how_long} (Ctrl-C closes them now).\n\
-         Look at them from another terminal:\n"
-    );
+    let mut text = says::holding(lang, n, port, how_long);
     for (command, shows) in commands {
         text.push_str(&format!("  {command:<width$}  # {shows}\n"));
     }
@@ -256,22 +256,22 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(options: &ScaleOptions) -> anyhow::Result<Plan> {
+    fn new(options: &ScaleOptions, lang: Lang) -> anyhow::Result<Plan> {
         if options.connections == 0 {
-            bail!("--connections must be at least 1");
+            bail!(says::connections_at_least_one(lang));
         }
         let fd_limit = os::raise_fd_limit().unwrap_or(1024);
         let per_process = os::connections_within(fd_limit);
         let needed = options.connections.div_ceil(per_process);
         let workers = options.workers.unwrap_or(needed);
         if workers == 0 || workers.saturating_mul(per_process) < options.connections {
-            bail!(
-                "{} can hold at most {} with an open-file limit of {fd_limit}; \
-                 use at least {}",
-                words::count(workers, "worker"),
-                words::count(workers.saturating_mul(per_process), "connection"),
-                words::count(needed, "worker")
-            );
+            bail!(says::too_few_workers(
+                lang,
+                workers,
+                workers.saturating_mul(per_process),
+                fd_limit,
+                needed
+            ));
         }
         let sources = (0..options.connections.div_ceil(PER_SOURCE))
             .map(|i| {
@@ -305,9 +305,8 @@ impl Fleet {
         listener: &std::net::TcpListener,
         reports: &mpsc::UnboundedSender<Report>,
     ) -> anyhow::Result<()> {
-        let fd = crate::kernel::socket_fd(listener).ok_or_else(|| {
-            anyhow!("scale needs a system that passes sockets to child processes (Unix)")
-        })?;
+        let fd = crate::kernel::socket_fd(listener)
+            .ok_or_else(|| anyhow!(says::needs_unix(lang::current())))?;
         for _ in 0..plan.workers {
             let mut command = self_command()?;
             command.args([
@@ -358,11 +357,11 @@ impl Fleet {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
-        let mut child = command.spawn().context("starting a child process")?;
+        let mut child = command.spawn().context(Doing::StartingChild)?;
         let stdout = child
             .stdout
             .take()
-            .ok_or_else(|| anyhow!("a child has no stdout"))?;
+            .ok_or_else(|| anyhow!(says::child_without_stdout(lang::current())))?;
         let reports = reports.clone();
         tokio::spawn(async move {
             let mut lines = BufReader::new(stdout).lines();
@@ -408,7 +407,7 @@ impl Fleet {
 
 /// This program, to run as a child.
 fn self_command() -> anyhow::Result<std::process::Command> {
-    let exe = std::env::current_exe().context("finding this program's path")?;
+    let exe = std::env::current_exe().context(Doing::FindingProgramPath)?;
     Ok(std::process::Command::new(exe))
 }
 
@@ -434,16 +433,15 @@ async fn fill(
     options: &ScaleOptions,
     plan: &Plan,
     reports: &mut mpsc::UnboundedReceiver<Report>,
+    lang: Lang,
 ) -> anyhow::Result<usize> {
     let children = plan.workers + plan.client_processes;
     let mut accepted = vec![0usize; children];
     let mut connected = vec![0usize; children];
     let bar = indicatif::ProgressBar::new(options.connections as u64);
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} connections accepted ({per_sec}, {elapsed})",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(says::progress(lang))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     loop {
         let total: usize = accepted.iter().sum();
@@ -457,15 +455,15 @@ async fn fill(
             Some(Report::Connected(i, n)) => connected[i] = n,
             Some(Report::Failed(why)) => {
                 bar.abandon();
-                bail!("a child process failed: {why}");
+                bail!(says::child_failed(lang, &why));
             }
             Some(Report::Gone) | None => {
                 bar.abandon();
-                bail!(
-                    "a child process exited early ({} accepted, {} connected)",
+                bail!(says::child_exited_early(
+                    lang,
                     accepted.iter().sum::<usize>(),
                     connected.iter().sum::<usize>()
-                );
+                ));
             }
         }
     }
@@ -498,24 +496,20 @@ async fn report(
         read_time,
         memory,
     };
-    let heading = format!(
-        "{} on TCP port {}",
-        words::count(options.connections, "connection"),
-        options.port
-    );
+    let lang = output.lang();
+    let heading = says::heading(lang, options.connections, options.port);
     let text = output.snapshot_with(
         &snapshot,
         &verdict,
         &heading,
         ("scale", facts.json()),
-        &facts.lines(&snapshot, &verdict),
+        &facts.lines(&snapshot, &verdict, lang),
     );
     output::print(&text)?;
     if established < options.connections {
         eprintln!(
-            "sameport: the table shows {}, not {}",
-            words::count(established, "established connection"),
-            options.connections
+            "{}",
+            says::fewer_in_table(lang, established, options.connections)
         );
         return Ok(ExitCode::from(exit::CLAIM_FAILS));
     }
@@ -533,31 +527,29 @@ struct Facts {
 }
 
 impl Facts {
-    fn lines(&self, snapshot: &Snapshot, verdict: &Verdict) -> String {
+    fn lines(&self, snapshot: &Snapshot, verdict: &Verdict, lang: Lang) -> String {
         let listeners: Vec<_> = snapshot.with_role(Role::Listener).collect();
         let holders: usize = listeners.iter().map(|r| r.socket.holders.len()).sum();
-        let mut text = format!(
-            "\n{} with local port {}, {}, {} (held by {}).\n",
-            words::count(self.established, "ESTABLISHED socket"),
-            snapshot.port,
-            words::count(verdict.accepted.min(self.established), "distinct 4-tuple"),
-            words::count(listeners.len(), "listening socket"),
-            words::count_irregular(holders, "worker process", "worker processes"),
+        let facts = says::facts(
+            lang,
+            (self.established, snapshot.port),
+            verdict.accepted.min(self.established),
+            listeners.len(),
+            holders,
         );
+        let mut text = format!("\n{facts}\n");
         if self.established > PORT_NUMBERS {
-            text.push_str(&format!(
-                "{} > 65,536 = 2^16: one port holds more connections than there are port numbers. \
-                 The 16 bits limit the ports of a host, not the connections of a port, because a \
-                 connection is named by its whole 4-tuple.\n",
-                self.established
-            ));
+            text.push_str(&says::beyond_port_numbers(lang, self.established));
+            text.push('\n');
         }
-        text.push_str(&format!(
-            "Filled in {:.1} s; one table read of them took {:.0} ms. Memory: {}.\n",
+        let timing = says::timing(
+            lang,
             self.fill_time.as_secs_f64(),
             self.read_time.as_secs_f64() * 1000.0,
-            self.memory.describe(self.established)
-        ));
+            &self.memory.describe(self.established, lang),
+        );
+        text.push_str(&timing);
+        text.push('\n');
         text
     }
 
@@ -591,18 +583,15 @@ impl Memory {
         }
     }
 
-    fn describe(&self, connections: usize) -> String {
-        let per = |bytes: u64| bytes as f64 / connections.max(1) as f64;
-        let mut text = format!(
-            "workers {} RSS ({:.0} bytes per connection), clients {} RSS",
-            mib(self.workers),
-            per(self.workers),
-            mib(self.clients)
-        );
-        if let Some(kernel) = self.kernel {
-            text.push_str(&format!(", kernel TCP buffers {}", mib(kernel)));
-        }
-        text
+    fn describe(&self, connections: usize, lang: Lang) -> String {
+        let per_connection = self.workers as f64 / connections.max(1) as f64;
+        says::memory(
+            lang,
+            &mib(self.workers),
+            per_connection,
+            &mib(self.clients),
+            self.kernel.map(mib).as_deref(),
+        )
     }
 }
 
@@ -641,7 +630,7 @@ mod tests {
             timeout: Duration::from_secs(300),
             hold: None,
         };
-        let text = hold_message(&options, Hold::For(Duration::from_secs(30)));
+        let text = hold_message(&options, Hold::For(Duration::from_secs(30)), Lang::En);
         assert!(text.starts_with("sameport: holding 70000 connections on port 12000 for 30 s"));
         for command in [
             "ss -s",
@@ -650,7 +639,7 @@ mod tests {
         ] {
             assert!(text.contains(command), "{command}: {text}");
         }
-        assert!(hold_message(&options, Hold::UntilStopped).contains("until Ctrl-C"));
+        assert!(hold_message(&options, Hold::UntilStopped, Lang::En).contains("until Ctrl-C"));
     }
 
     #[test]

@@ -43,8 +43,9 @@ fn inherited_listener() -> anyhow::Result<tokio::net::TcpListener> {
     let listener = os::inherited_listener()?;
     listener
         .set_nonblocking(true)
-        .context("making the inherited socket non-blocking")?;
-    tokio::net::TcpListener::from_std(listener).context("registering the inherited socket")
+        .context(crate::lang::errors::Doing::MakingInheritedSocketNonBlocking)?;
+    tokio::net::TcpListener::from_std(listener)
+        .context(crate::lang::errors::Doing::RegisteringInheritedSocket)
 }
 
 /// Writes `accepted N` whenever the count changed, at most every 100 ms.

@@ -6,7 +6,9 @@ mod sock_diag;
 use std::io;
 use std::path::Path;
 
-use super::model::{Attribution, KernelSocket, Query, TableError, TableRead, holder, sort_sockets};
+use super::model::{
+    Attribution, KernelSocket, Note, Query, TableError, TableRead, holder, sort_sockets,
+};
 
 /// Reads the sockets matching `query` and finds their holders.
 ///
@@ -50,7 +52,7 @@ pub fn read_socket_table(
 }
 
 /// Fills in the holders of sockets read without them (the portable path's).
-pub fn attribute(sockets: &mut [KernelSocket], attribution: &Attribution) -> Vec<String> {
+pub fn attribute(sockets: &mut [KernelSocket], attribution: &Attribution) -> Vec<Note> {
     match attribution {
         Attribution::Search => {
             let found = procfs::dump_and_attribute(
@@ -90,7 +92,7 @@ fn targets(sockets: &[KernelSocket]) -> procfs::Targets {
 
 /// Gives each socket the holders found for it (`found.holders` names sockets
 /// by their index in `sockets`, in order).
-fn attribute_found(sockets: &mut [KernelSocket], found: procfs::Found) -> Vec<String> {
+fn attribute_found(sockets: &mut [KernelSocket], found: procfs::Found) -> Vec<Note> {
     for (index, pid, fd) in found.holders {
         if let Some(socket) = sockets.get_mut(index) {
             socket.holders.push(holder(pid, Some(fd)));

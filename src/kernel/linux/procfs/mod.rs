@@ -167,9 +167,7 @@ fn coordinate(
     let mut walk = Walk::new(targets);
     if let Some(why) = &survey.unlisted {
         if !targets.is_empty() {
-            walk.found
-                .notes
-                .push(format!("{why}; the PID columns show -"));
+            walk.found.notes.push(why.clone());
         }
         if bet.is_some() {
             threads.wait_for_helper();
@@ -253,7 +251,12 @@ mod tests {
         .unwrap();
         assert!(found.holders.is_empty());
         assert_eq!(found.notes.len(), 1, "{:?}", found.notes);
-        assert!(found.notes[0].contains("/nonexistent-proc-root"));
+        assert!(
+            matches!(&found.notes[0], crate::kernel::Note::NoProcessList { path, .. }
+                if path.contains("/nonexistent-proc-root")),
+            "{:?}",
+            found.notes
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub struct Survey {
     pub proc_root: PathBuf,
     pub processes: Vec<ProcessInfo>,
     /// Why `/proc` itself could not be listed, if it could not.
-    pub unlisted: Option<String>,
+    pub unlisted: Option<crate::kernel::Note>,
 }
 
 /// Lists the processes under `proc_root` and samples the big ones.
@@ -49,7 +49,10 @@ pub fn survey(proc_root: &Path, port: Option<(u16, PortSide)>) -> Survey {
     let entries = match std::fs::read_dir(proc_root) {
         Ok(entries) => entries,
         Err(e) => {
-            survey.unlisted = Some(format!("cannot read {}: {e}", proc_root.display()));
+            survey.unlisted = Some(crate::kernel::Note::NoProcessList {
+                path: proc_root.display().to_string(),
+                error: e.to_string(),
+            });
             return survey;
         }
     };

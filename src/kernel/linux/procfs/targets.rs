@@ -43,7 +43,7 @@ impl Targets {
 pub struct Found {
     /// (index of the socket, pid, fd), sorted: a socket's holders are adjacent.
     pub holders: Vec<(usize, u32, i32)>,
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::kernel::Note>,
     /// How many processes' fd tables were read (for tests).
     pub processes_walked: usize,
 }

@@ -73,12 +73,10 @@ impl<'a> Walk<'a> {
     /// could not read may hold the sockets still without a holder.
     pub fn finish(mut self) -> Found {
         if self.remaining > 0 && self.unreadable > 0 {
-            self.found.notes.push(format!(
-                "{} could not be read (permission denied); {} show - \
-                 for PID (run as root to see every owner)",
-                crate::words::count_irregular(self.unreadable, "process", "processes"),
-                crate::words::count(self.remaining, "socket")
-            ));
+            self.found.notes.push(crate::kernel::Note::Unreadable {
+                processes: self.unreadable,
+                sockets: self.remaining,
+            });
         }
         // Sorted by socket, then pid and fd, whichever thread found them.
         self.found.holders.sort_unstable();
