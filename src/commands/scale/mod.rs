@@ -154,6 +154,12 @@ struct Plan {
 
 impl Plan {
     fn new(options: &ScaleOptions) -> anyhow::Result<Plan> {
+        if !os::CAN_SHARE_LISTENER {
+            bail!(
+                "scale needs Unix: its worker processes inherit the listening socket as fd 3, \
+                 and on Windows sameport does not share a socket between processes"
+            );
+        }
         if options.connections == 0 {
             bail!("--connections must be at least 1");
         }
