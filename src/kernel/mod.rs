@@ -75,7 +75,8 @@ pub fn read(query: &Query, attribution: &Attribution) -> Result<TableRead, Table
 /// is missing; a test checks that both paths see the same sockets.
 pub fn read_portable(query: &Query, attribution: &Attribution) -> Result<TableRead, TableError> {
     let mut read = portable::read_socket_table(query)?;
-    read.notes = imp::attribute(&mut read.sockets, attribution);
+    read.notes
+        .extend(imp::attribute(&mut read.sockets, attribution));
     finish(query, read)
 }
 
