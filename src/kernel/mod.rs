@@ -39,7 +39,7 @@ pub mod portable;
 
 pub use imp::{socket_fd, socket_inode};
 pub use model::*;
-pub use own::{AsSocket, OwnSocket, OwnSockets, Registration};
+pub use own::{AsSocket, OwnSocket, OwnSockets, Registration, SocketId};
 
 /// Something that answers socket-table queries.
 ///
