@@ -217,8 +217,9 @@ pub enum Attribution {
     /// Search the processes of the machine, as `ss -p` and `lsof` do, but stop as
     /// soon as every socket has a holder.
     Search,
-    /// The caller holds the sockets it cares about and says which fds they are: no
-    /// search at all. Sockets not in the list are left without a holder.
+    /// The caller holds the sockets it cares about and registered them (by inode,
+    /// or by their ends where there are no inodes): no search at all. Sockets
+    /// not registered are left without a holder.
     Own(OwnSockets),
     /// Leave every socket without a holder.
     None,
