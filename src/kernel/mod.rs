@@ -38,7 +38,7 @@ pub mod own;
 pub mod portable;
 
 pub use model::*;
-pub use own::{AsSocket, OwnSocket, OwnSockets, Registration, socket_fd, socket_inode};
+pub use own::{AsSocket, OwnSocket, OwnSockets, Registration, SocketId, socket_fd, socket_inode};
 
 /// Something that answers socket-table queries.
 ///
@@ -74,7 +74,8 @@ pub fn read(query: &Query, attribution: &Attribution) -> Result<TableRead, Table
 /// is missing; a test checks that both paths see the same sockets.
 pub fn read_portable(query: &Query, attribution: &Attribution) -> Result<TableRead, TableError> {
     let mut read = portable::read_socket_table(query)?;
-    read.notes = imp::attribute(&mut read.sockets, attribution);
+    read.notes
+        .extend(imp::attribute(&mut read.sockets, attribution));
     finish(query, read)
 }
 
@@ -91,7 +92,7 @@ fn finish(query: &Query, mut read: TableRead) -> Result<TableRead, TableError> {
 /// Fills in the program name and user of every holder, asking the OS (through
 /// sysinfo) about those PIDs only, never about every process.
 fn name_holders(sockets: &mut [KernelSocket]) {
-    use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users};
+    use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
 
     let mut pids: Vec<Pid> = sockets
         .iter()
@@ -111,7 +112,7 @@ fn name_holders(sockets: &mut [KernelSocket]) {
         true,
         ProcessRefreshKind::nothing().with_user(UpdateKind::Always),
     );
-    let users = Users::new_with_refreshed_list().ok();
+    let users = user_list();
     type Names = (Option<Arc<str>>, Option<Arc<str>>);
     let names: HashMap<u32, Names> = pids
         .iter()
@@ -132,6 +133,23 @@ fn name_holders(sockets: &mut [KernelSocket]) {
             holder.user.clone_from(user);
         }
     }
+}
+
+/// The machine's users, to turn a holder's user id into a name.
+#[cfg(unix)]
+fn user_list() -> Option<sysinfo::Users> {
+    sysinfo::Users::new_with_refreshed_list().ok()
+}
+
+/// On Windows the user stays its SID (`S-1-5-21-...`, what `whoami /user`
+/// prints). sysinfo 0.40 lists Windows users through
+/// `LsaEnumerateLogonSessions` and builds a slice from its result without
+/// checking for a null pointer, which Wine returns with zero sessions:
+/// undefined behaviour, on which the debug build aborts. A user name is not
+/// worth that.
+#[cfg(not(unix))]
+fn user_list() -> Option<sysinfo::Users> {
+    None
 }
 
 /// The kernel's memory for TCP sockets in bytes, where the OS says

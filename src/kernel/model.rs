@@ -226,8 +226,9 @@ pub enum Attribution {
     /// Search the processes of the machine, as `ss -p` and `lsof` do, but stop as
     /// soon as every socket has a holder.
     Search,
-    /// The caller holds the sockets it cares about and says which fds they are: no
-    /// search at all. Sockets not in the list are left without a holder.
+    /// The caller holds the sockets it cares about and registered them (by inode,
+    /// or by their ends where there are no inodes): no search at all. Sockets
+    /// not registered are left without a holder.
     Own(OwnSockets),
     /// Leave every socket without a holder.
     None,
@@ -255,6 +256,10 @@ pub enum Note {
     /// The list of processes itself could not be read (`path`, the error
     /// as the OS put it): no socket has a holder.
     NoProcessList { path: String, error: String },
+    /// The portable reader skipped `sockets` entries of the table it could
+    /// not read (on macOS, a process that exited during the walk); `first`
+    /// is the first error, as the OS put it.
+    SocketsUnreadable { sockets: usize, first: String },
     /// `inspect --side client`: the read holds only the clients' side of
     /// `port`, while the verdict is about the server's side.
     ClientSideOnly { port: u16 },

@@ -38,6 +38,13 @@ impl Lab {
     }
 }
 
+/// As on Linux, dropping a lab is what removes it (here there is none).
+impl Drop for Lab {
+    fn drop(&mut self) {
+        match self.0 {}
+    }
+}
+
 impl Namespace {
     pub fn run<T: Send>(&self, _f: impl FnOnce() -> T + Send) -> Result<T, NetnsError> {
         match self.0 {}

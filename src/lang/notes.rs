@@ -28,6 +28,18 @@ pub fn unreadable(lang: Lang, processes: usize, sockets: usize) -> String {
     }
 }
 
+/// The portable reader skipped `sockets` entries it could not read (a
+/// process that exited during a macOS walk); `first` is the first error.
+pub fn sockets_unreadable(lang: Lang, sockets: usize, first: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "{} could not be read (first: {first})",
+            words::count(sockets, "socket")
+        ),
+        Lang::Ko => format!("소켓 {sockets}개를 읽을 수 없었다(첫 오류: {first})."),
+    }
+}
+
 /// The process list at `path` could not be read.
 pub fn no_process_list(lang: Lang, path: &str, error: &str) -> String {
     match lang {

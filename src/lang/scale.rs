@@ -169,8 +169,14 @@ pub fn too_few_workers(
 /// This system cannot pass sockets to children.
 pub fn needs_unix(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => "scale needs a system that passes sockets to child processes (Unix)",
-        Lang::Ko => "scale에는 자식 프로세스에 소켓을 넘겨줄 수 있는 시스템(유닉스)이 필요합니다",
+        Lang::En => {
+            "scale needs Unix: its worker processes inherit the listening socket as fd 3, \
+             and on Windows sameport does not share a socket between processes"
+        }
+        Lang::Ko => {
+            "scale은 유닉스 계열에서만 동작합니다: 작업 프로세스들이 리스닝 소켓을 fd 3으로 \
+             물려받는데, Windows에서 sameport는 프로세스 사이에 소켓을 나누지 않습니다"
+        }
     }
 }
 

@@ -158,6 +158,21 @@ pub fn prepare_child(command: &mut std::process::Command, listener: Option<i32>)
     }
 }
 
+/// Whether `scale` can hand its listening socket to worker processes. On Unix
+/// a child inherits the socket as fd 3 ([`prepare_child`]). Windows has no
+/// descriptor numbers to inherit: sharing a listener there takes
+/// `WSADuplicateSocket` and a channel to pass its result, which sameport does
+/// not do, so `scale` refuses to start on Windows.
+pub const CAN_SHARE_LISTENER: bool = cfg!(unix);
+
+/// Prepares a child process of `scale` where descriptors cannot be passed by
+/// number: nothing to do for a client process, and `scale` refuses before it
+/// would start a worker (see [`CAN_SHARE_LISTENER`]).
+#[cfg(not(unix))]
+pub fn prepare_child(command: &mut std::process::Command, listener: Option<i32>) {
+    let _ = (command, listener);
+}
+
 /// Takes the listening socket a parent passed as fd [`INHERITED_FD`], after
 /// checking it is what the parent promised: `LISTEN_FDS=1` and a socket.
 /// Only Unix passes fds by number.

@@ -206,6 +206,9 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
             lang::notes::unreadable(lang, *processes, *sockets)
         }
         Note::NoProcessList { path, error } => lang::notes::no_process_list(lang, path, error),
+        Note::SocketsUnreadable { sockets, first } => {
+            lang::notes::sockets_unreadable(lang, *sockets, first)
+        }
         Note::ClientSideOnly { port } => lang::notes::client_side_only(lang, *port),
     }
 }

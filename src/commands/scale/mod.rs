@@ -257,6 +257,9 @@ struct Plan {
 
 impl Plan {
     fn new(options: &ScaleOptions, lang: Lang) -> anyhow::Result<Plan> {
+        if !os::CAN_SHARE_LISTENER {
+            bail!(says::needs_unix(lang));
+        }
         if options.connections == 0 {
             bail!(says::connections_at_least_one(lang));
         }

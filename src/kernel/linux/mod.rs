@@ -69,8 +69,8 @@ pub fn attribute(sockets: &mut [KernelSocket], attribution: &Attribution) -> Vec
         Attribution::Own(own) => {
             let pid = std::process::id();
             for socket in sockets.iter_mut() {
-                if let Some(mine) = socket.inode.and_then(|inode| own.get(inode)) {
-                    let mut holder = holder(pid, Some(mine.fd));
+                if let Some(mine) = own.find(socket) {
+                    let mut holder = holder(pid, mine.fd);
                     holder.label = Some(mine.label);
                     socket.holders = vec![holder];
                 }
