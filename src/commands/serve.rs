@@ -97,6 +97,7 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
             .unwrap_or_else(|| default_max_clients(fd_limit)),
         when_full: WhenFull::Refuse,
         idle_timeout: options.idle_timeout,
+        web: None,
     };
     let hooks = Hooks {
         own,

@@ -17,6 +17,7 @@ pub mod labels;
 pub mod lsof;
 pub mod mermaid;
 pub mod netstat;
+pub mod qr;
 pub mod report;
 
 use std::collections::{BTreeMap, HashSet};
