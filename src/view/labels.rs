@@ -49,6 +49,11 @@ impl Labels {
         }
     }
 
+    /// Whether addresses are replaced by placeholders (`--redact`).
+    pub fn is_redacted(&self) -> bool {
+        self.redact
+    }
+
     /// Whether run-specific values are replaced by stable labels.
     pub fn is_stable(&self) -> bool {
         self.stable

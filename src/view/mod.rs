@@ -14,6 +14,7 @@
 pub mod capture;
 pub mod json;
 pub mod labels;
+pub mod live;
 pub mod lsof;
 pub mod mermaid;
 pub mod netstat;
