@@ -20,7 +20,7 @@
 //! | route            | what                                                     |
 //! |------------------|----------------------------------------------------------|
 //! | `/`              | the live page                                            |
-//! | `/events`        | Server-Sent Events: `you` (this viewer's connections), then a `snapshot` (the JSON of `--format json`) after every change |
+//! | `/events`        | Server-Sent Events: `you` (this viewer's connections), a `snapshot` (the JSON of `--format json`), then a `change` after every change |
 //! | `/snapshot.json` | one snapshot, read now, with `you`                       |
 //!
 //! Everything else is `404`. The page is one more consumer of the one
@@ -33,6 +33,7 @@ pub mod http;
 pub mod page;
 pub mod sniff;
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -44,6 +45,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
 
+use crate::claim::snapshot::Row;
 use crate::claim::{Look, Observation, observe_off_thread};
 use crate::kernel::SocketTable;
 use crate::output::Output;
@@ -123,11 +125,6 @@ impl Web {
         &self.0.hub
     }
 
-    /// Writes one observation as JSON (once) and sends it to every viewer.
-    pub fn publish(&self, observation: &Observation) -> events::Delivery {
-        self.0.hub.publish(&self.json(observation))
-    }
-
     /// The snapshot as `--format json` writes it, on one line.
     fn json(&self, observation: &Observation) -> String {
         let object =
@@ -135,18 +132,89 @@ impl Web {
         Value::Object(object).to_string()
     }
 
+    /// What changed from `before` to `after`, as a `change` event says it:
+    /// the rows that came or changed (as `--format json` writes rows), the
+    /// ends of the rows that went, the notes and the verdict. A row whose
+    /// only change is in its queue counts (Recv-Q, Send-Q, which move with
+    /// every byte in flight, and which the page does not show) is left out;
+    /// `None` when nothing else changed.
+    fn change(&self, before: &Observation, after: &Observation) -> Option<String> {
+        type Key = (crate::kernel::Proto, SocketAddr, Option<SocketAddr>);
+        let key = |row: &Row| -> Key { (row.socket.proto, row.socket.local, row.socket.remote) };
+        let labels = self.labels();
+        let old: HashMap<Key, &Row> = before.snapshot.rows.iter().map(|r| (key(r), r)).collect();
+        let now: HashSet<Key> = after.snapshot.rows.iter().map(key).collect();
+        let changed: Vec<Value> = after
+            .snapshot
+            .rows
+            .iter()
+            .filter(|row| {
+                old.get(&key(row))
+                    .is_none_or(|old| differs_beyond_queues(old, row))
+            })
+            .map(|row| crate::view::json::socket(row, labels))
+            .collect();
+        let gone: Vec<Value> = before
+            .snapshot
+            .rows
+            .iter()
+            .filter(|row| !now.contains(&key(row)))
+            .map(|row| {
+                let s = &row.socket;
+                json!({
+                    "proto": s.proto,
+                    "local_addr": labels.ip(s.local.ip()),
+                    "local_port": s.local.port(),
+                    "remote_addr": s.remote.map(|r| labels.ip(r.ip())),
+                    "remote_port": s.remote.map(|r| r.port()),
+                })
+            })
+            .collect();
+        let same_verdict = before.verdict.outcome == after.verdict.outcome
+            && before.verdict.explanation(&|a| labels.addr(a))
+                == after.verdict.explanation(&|a| labels.addr(a));
+        if changed.is_empty() && gone.is_empty() && same_verdict {
+            return None;
+        }
+        let change = json!({
+            "port": after.snapshot.port,
+            "proto": after.snapshot.proto,
+            "changed": changed,
+            "gone": gone,
+            "notes": after.snapshot.notes,
+            "verdict": crate::view::json::verdict_json(&after.verdict, labels),
+        });
+        Some(change.to_string())
+    }
+
     /// Publishes every observation `feed` carries, until it closes; then
-    /// lets every viewer go. The JSON is written on the blocking pool: for
-    /// ten thousand rows it takes milliseconds that the echo should not wait.
+    /// lets every viewer go. The change goes out first; the whole snapshot,
+    /// which only viewers that join later need, is written after it. Both
+    /// are written on the blocking pool: for ten thousand rows the whole
+    /// takes milliseconds that the echo should not wait.
     pub async fn follow(self, mut feed: watch::Receiver<Option<Arc<Observation>>>) {
+        let mut previous: Option<Arc<Observation>> = None;
         loop {
             let latest = feed.borrow_and_update().clone();
             if let Some(observation) = latest {
-                let web = self.clone();
-                let written = tokio::task::spawn_blocking(move || web.json(&observation)).await;
-                if let Ok(json) = written {
-                    self.0.hub.publish(&json);
+                if let Some(before) = previous.take() {
+                    let (web, after) = (self.clone(), observation.clone());
+                    let change =
+                        tokio::task::spawn_blocking(move || web.change(&before, &after)).await;
+                    if let Ok(Some(change)) = change {
+                        self.0.hub.publish_change(&change);
+                    }
+                    let (web, after) = (self.clone(), observation.clone());
+                    if let Ok(whole) = tokio::task::spawn_blocking(move || web.json(&after)).await {
+                        self.0.hub.keep(&whole);
+                    }
+                } else {
+                    let (web, after) = (self.clone(), observation.clone());
+                    if let Ok(whole) = tokio::task::spawn_blocking(move || web.json(&after)).await {
+                        self.0.hub.publish_whole(&whole);
+                    }
                 }
+                previous = Some(observation);
             }
             if feed.changed().await.is_err() {
                 break;
@@ -349,6 +417,18 @@ impl Web {
     }
 }
 
+/// Whether two rows of the same 4-tuple differ in more than their queue
+/// counts.
+fn differs_beyond_queues(a: &Row, b: &Row) -> bool {
+    let (x, y) = (&a.socket, &b.socket);
+    a.role != b.role
+        || x.state != y.state
+        || x.inode != y.inode
+        || x.uid != y.uid
+        || x.ipv6 != y.ipv6
+        || x.holders != y.holders
+}
+
 /// Writes `bytes`, unless the hub lets this viewer go first (it fell
 /// behind, or the server is stopping): a viewer that stopped reading blocks
 /// its own write, and only its own. Returns whether the bytes were written.
@@ -381,4 +461,74 @@ async fn linger_and_close(mut stream: TcpStream) -> io::Result<()> {
     })
     .await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claim::verdict::judge;
+    use crate::kernel::{Attribution, Kernel, PortSide, Proto, Query, SocketState};
+    use crate::testing::{accepted, listener, snapshot};
+    use crate::view::{Format, ViewKind};
+
+    fn web() -> Web {
+        let look = Look::new(
+            Query {
+                proto: Proto::Tcp,
+                port: 12000,
+                side: PortSide::Local,
+            },
+            Attribution::None,
+        );
+        let output = Output::new(Format::Json, ViewKind::Netstat, 50, Labels::plain());
+        Web::new(
+            Source {
+                table: Arc::new(Kernel),
+                look,
+            },
+            Arc::new(output),
+            &Where::default(),
+            4,
+        )
+    }
+
+    fn observation(sockets: Vec<crate::kernel::KernelSocket>) -> Observation {
+        let snapshot = snapshot(12000, sockets);
+        let verdict = judge(&snapshot);
+        Observation { snapshot, verdict }
+    }
+
+    /// A change names the rows that came and went, and leaves out rows
+    /// whose queue counts alone moved.
+    #[test]
+    fn a_change_has_what_came_what_went_and_nothing_else() {
+        let web = web();
+        let a = accepted("127.0.0.1:12000", "127.0.0.2:50426");
+        let b = accepted("127.0.0.1:12000", "127.0.0.3:50427");
+        let c = accepted("127.0.0.1:12000", "127.0.0.4:50428");
+        let before = observation(vec![listener("0.0.0.0:12000"), a.clone(), b.clone()]);
+        let mut busy = a.clone();
+        busy.recv_q = Some(16);
+        busy.send_q = Some(32);
+        let after = observation(vec![listener("0.0.0.0:12000"), busy.clone(), c]);
+        let change: Value = serde_json::from_str(&web.change(&before, &after).unwrap()).unwrap();
+        let changed = change["changed"].as_array().unwrap();
+        assert_eq!(changed.len(), 1, "{change}");
+        assert_eq!(changed[0]["remote_port"], 50428);
+        assert_eq!(change["gone"][0]["remote_port"], 50427);
+        assert_eq!(change["gone"][0]["local_port"], 12000);
+        assert_eq!(change["verdict"]["outcome"], "holds");
+
+        // Only queues moved: nothing to say.
+        let quiet = observation(vec![listener("0.0.0.0:12000"), a.clone(), b.clone()]);
+        let noisy = observation(vec![listener("0.0.0.0:12000"), busy, b.clone()]);
+        assert!(web.change(&quiet, &noisy).is_none());
+
+        // A state change is a change.
+        let mut closing = b.clone();
+        closing.state = SocketState::CloseWait;
+        let later = observation(vec![listener("0.0.0.0:12000"), a, closing]);
+        let change: Value = serde_json::from_str(&web.change(&quiet, &later).unwrap()).unwrap();
+        assert_eq!(change["changed"][0]["state"], "CLOSE_WAIT");
+    }
 }

@@ -370,42 +370,57 @@ async fn open_events(server: &Server, cookie: Option<&str>) -> (TcpStream, Vec<u
     (stream, bytes[end..].to_vec())
 }
 
-/// The event stream says which connection is the viewer's, then sends a
-/// snapshot, and a new one after every accept, with the new row in it.
+/// The event stream says which connection is the viewer's, then sends the
+/// whole snapshot, then after every accept and close only what changed:
+/// the new row (on the server's port), or the ends of the row that went.
 #[test]
-fn the_event_stream_follows_accepts() {
+fn the_event_stream_follows_accepts_and_closes() {
     rt().block_on(async {
         let server = Server::start(Setup::default()).await;
+        let port = server.addr.port();
         let (mut events, mut buffer) = open_events(&server, None).await;
         let me = events.local_addr().unwrap();
         let (_, you) = next_event(&mut events, &mut buffer, |name, _| name == "you").await;
         let you: Value = serde_json::from_str(&you).unwrap();
         assert_eq!(you[0]["port"], me.port());
         assert_eq!(you[0]["addr"], "127.0.0.1");
+        let (_, whole) = next_event(&mut events, &mut buffer, |name, _| name == "snapshot").await;
+        let whole: Value = serde_json::from_str(&whole).unwrap();
+        assert_eq!(whole["port"], port);
+        assert_eq!(whole["sockets"][0]["role"], "listener");
+        assert!(whole["verdict"]["outcome"].is_string());
+
         let mut echo = server.connect().await;
         let theirs = echo.local_addr().unwrap().port();
         assert_eq!(echo_of(&mut echo, b"x").await, b"x");
-        let (_, data) = next_event(&mut events, &mut buffer, |name, data| {
-            name == "snapshot" && data.contains(&format!("\"remote_port\":{theirs}"))
+        let (_, change) = next_event(&mut events, &mut buffer, |name, data| {
+            name == "change" && data.contains(&format!("\"remote_port\":{theirs}"))
         })
         .await;
-        let snapshot: Value = serde_json::from_str(&data).unwrap();
-        let port = server.addr.port();
-        let sockets = snapshot["sockets"].as_array().unwrap();
-        assert!(
-            sockets.iter().all(|s| s["local_port"] == port),
-            "one port for all"
-        );
-        assert!(
-            sockets.iter().any(|s| s["remote_port"] == me.port()),
-            "the viewer's own row"
-        );
-        // A closed connection leaves the next snapshot.
+        let change: Value = serde_json::from_str(&change).unwrap();
+        let row = change["changed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["remote_port"] == theirs)
+            .unwrap();
+        assert_eq!(row["local_port"], port, "the same port as everyone");
+        assert_eq!(row["role"], "accepted");
+        assert!(change["verdict"]["explanation"].is_string());
+
         drop(echo);
-        next_event(&mut events, &mut buffer, |name, data| {
-            name == "snapshot" && !data.contains(&format!("\"remote_port\":{theirs}"))
+        let gone = |data: &str| {
+            serde_json::from_str::<Value>(data).is_ok_and(|c| {
+                c["gone"]
+                    .as_array()
+                    .is_some_and(|g| g.iter().any(|r| r["remote_port"] == theirs))
+            })
+        };
+        let (_, change) = next_event(&mut events, &mut buffer, |name, data| {
+            name == "change" && gone(data)
         })
         .await;
+        assert!(change.contains(&format!("\"local_port\":{port}")));
         server.stop().await;
     });
 }
@@ -581,7 +596,10 @@ fn a_stalled_viewer_is_dropped_and_blocks_nobody() {
             assert_eq!(echo_of(&mut echo, b"ping").await, b"ping");
             slowest_echo = slowest_echo.max(started.elapsed());
             // The reading viewer keeps up: it sees a newer snapshot each round.
-            let (_, _) = next_event(&mut reader, &mut buffer, |name, _| name == "snapshot").await;
+            let (_, _) = next_event(&mut reader, &mut buffer, |name, _| {
+                name == "snapshot" || name == "change"
+            })
+            .await;
             last_seq += 1;
             if server.web.hub().viewers() == 1 && round > 20 {
                 break;
@@ -669,6 +687,7 @@ fn no_web_and_banner_echo_request_lines() {
 #[test]
 fn serve_announces_the_page() {
     let (server, port) = crate::common::Running::serve_json(&[]);
+    std::thread::sleep(Duration::from_millis(300)); // see terminal.rs
     let (_, stderr) = server.interrupt();
     assert!(
         stderr.contains(&format!("http://127.0.0.1:{port}/   (this machine)")),
