@@ -51,7 +51,12 @@ pub struct Running {
     pub web: Option<Web>,
     live: Option<Live>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Ctrl-C and SIGTERM, caught from the start (before the first table
+    /// says the server is ready), and which one came.
+    signal: Option<(StopFuture, oneshot::Receiver<&'static str>)>,
 }
+
+type StopFuture = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// How long, after the server stops, the views get to finish.
 const FINISH_GRACE: Duration = Duration::from_secs(2);
@@ -62,15 +67,19 @@ impl Running {
         self.live.is_some()
     }
 
-    /// Like [`crate::commands::serve::stop_on_signal`], and also `q` or
-    /// Ctrl-C on the live screen.
+    /// Like [`crate::commands::serve::stop_on_signal`] (whose signals were
+    /// caught when the views started, before the first table says the
+    /// server is ready), and also `q` or Ctrl-C on the live screen.
     pub fn stop_on_signal_or_quit(
-        &self,
+        &mut self,
     ) -> (
         impl Future<Output = ()> + use<>,
         oneshot::Receiver<&'static str>,
     ) {
-        let (signal, signal_rx) = stop_on_signal();
+        let (signal, signal_rx) = self.signal.take().unwrap_or_else(|| {
+            let (stop, rx) = stop_on_signal();
+            (Box::pin(stop), rx)
+        });
         let (why_tx, why_rx) = oneshot::channel();
         let quit = self.live.as_ref().map(Live::quit_pressed);
         let stop = async move {
@@ -120,10 +129,12 @@ pub fn start_classroom(
         );
     }
     let web_on = web_possible && options.banner.is_none();
+    let (stop, signal) = stop_on_signal();
     let mut running = Running {
         web: None,
         live: None,
         tasks: Vec::new(),
+        signal: Some((Box::pin(stop), signal)),
     };
     if !web_on && !wants.live {
         return running;

@@ -74,7 +74,7 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     announce(Proto::Tcp, local);
 
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
-    let classroom = start_classroom(
+    let mut classroom = start_classroom(
         &options,
         Proto::Tcp,
         local,
@@ -146,7 +146,7 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
 
     let clients = Clients::new();
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
-    let classroom = start_classroom(
+    let mut classroom = start_classroom(
         &options,
         Proto::Udp,
         local,
@@ -225,11 +225,13 @@ pub(super) fn server_query(proto: Proto, port: u16) -> Query {
 }
 
 /// A future that completes on SIGINT/SIGTERM (the server's shutdown), and a
-/// receiver that then says which signal it was, for the summary line.
+/// receiver that then says which signal it was, for the summary line. The
+/// signals are caught from this call on (see [`shutdown::caught`]).
 pub(super) fn stop_on_signal() -> (impl Future<Output = ()>, oneshot::Receiver<&'static str>) {
     let (signal_tx, signal_rx) = oneshot::channel();
+    let caught = shutdown::caught();
     let stop = async move {
-        let _ = signal_tx.send(shutdown::signal().await);
+        let _ = signal_tx.send(caught.await);
     };
     (stop, signal_rx)
 }

@@ -687,7 +687,6 @@ fn no_web_and_banner_echo_request_lines() {
 #[test]
 fn serve_announces_the_page() {
     let (server, port) = crate::common::Running::serve_json(&[]);
-    std::thread::sleep(Duration::from_millis(300)); // see terminal.rs
     let (_, stderr) = server.interrupt();
     assert!(
         stderr.contains(&format!("http://127.0.0.1:{port}/   (this machine)")),

@@ -193,9 +193,6 @@ fn the_live_screen_in_80_columns() {
 #[test]
 fn live_without_a_terminal_falls_back_to_the_log() {
     let (server, _port) = Running::serve_json(&["--live"]);
-    // `serve` installs its SIGINT handler when the server starts waiting,
-    // which can be a moment after the first snapshot is printed.
-    std::thread::sleep(std::time::Duration::from_millis(300));
     let (status, stderr) = server.interrupt();
     assert!(status.success());
     assert!(
