@@ -38,7 +38,7 @@
 
 mod common;
 
-use common::{die_with_this_process, free_port, raise_fd_limit, rss, stop};
+use common::{die_with_this_process, free_port, raise_fd_limit, settled_rss, stop};
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -498,18 +498,8 @@ impl Server {
         Ok(server)
     }
 
-    /// VmRSS once two reads 200 ms apart are within 64 KiB (at most 3 s).
     fn settled_rss(&self) -> Result<u64, String> {
-        let mut last = rss(self.child.id())?;
-        for _ in 0..15 {
-            std::thread::sleep(Duration::from_millis(200));
-            let now = rss(self.child.id())?;
-            if now.abs_diff(last) < 64 * 1024 {
-                return Ok(now);
-            }
-            last = now;
-        }
-        Ok(last)
+        settled_rss(self.child.id())
     }
 }
 

@@ -34,6 +34,21 @@ pub fn rss(pid: u32) -> Result<u64, String> {
         .ok_or_else(|| "no VmRSS in /proc/PID/status".to_string())
 }
 
+/// VmRSS of process `pid` once it has stopped moving (two reads 200 ms
+/// apart within 64 KiB), or after 3 s.
+pub fn settled_rss(pid: u32) -> Result<u64, String> {
+    let mut last = rss(pid)?;
+    for _ in 0..15 {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = rss(pid)?;
+        if now.abs_diff(last) < 64 * 1024 {
+            return Ok(now);
+        }
+        last = now;
+    }
+    Ok(last)
+}
+
 /// Raises this process's soft open-file limit to the hard limit (children
 /// inherit it) and returns the limit now in force.
 pub fn raise_fd_limit() -> u64 {
@@ -73,8 +88,9 @@ pub fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// Asks the kernel to kill the child if this process dies first, so no
-/// server outlives the benchmark.
+/// Asks the kernel to kill the child if this process dies first (Ctrl-C, a
+/// crash), so no server outlives the benchmark. Children must be started
+/// from the main thread, whose end is the end of the process.
 pub fn die_with_this_process(command: &mut Command) {
     // SAFETY: the closure only calls prctl(), which is async-signal-safe, as
     // code between fork and exec must be.

@@ -137,6 +137,14 @@ mod tests {
         }
     }
 
+    /// How many rows the latest snapshot has.
+    fn rows(latest: &mut Latest) -> usize {
+        latest
+            .borrow_and_update()
+            .as_ref()
+            .map_or(0, |o| o.snapshot.rows.len())
+    }
+
     /// An accept brings a fresh snapshot at once; a change nobody announced
     /// (a row gone) shows up by the periodic read.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,16 +167,7 @@ mod tests {
         let (activity_tx, activity_rx) = watch::channel(Activity::default());
         let (mut latest, task) = feed.start(activity_rx);
         latest.changed().await.unwrap();
-        assert_eq!(
-            latest
-                .borrow_and_update()
-                .as_ref()
-                .unwrap()
-                .snapshot
-                .rows
-                .len(),
-            1
-        );
+        assert_eq!(rows(&mut latest), 1);
 
         table
             .0
@@ -183,32 +182,14 @@ mod tests {
             .await
             .expect("a snapshot soon after the accept")
             .unwrap();
-        assert_eq!(
-            latest
-                .borrow_and_update()
-                .as_ref()
-                .unwrap()
-                .snapshot
-                .rows
-                .len(),
-            2
-        );
+        assert_eq!(rows(&mut latest), 2);
 
         table.0.lock().unwrap().pop();
         tokio::time::timeout(REREAD_EVERY * 2, latest.changed())
             .await
             .expect("the periodic read sees the row go")
             .unwrap();
-        assert_eq!(
-            latest
-                .borrow_and_update()
-                .as_ref()
-                .unwrap()
-                .snapshot
-                .rows
-                .len(),
-            1
-        );
+        assert_eq!(rows(&mut latest), 1);
 
         drop(activity_tx);
         tokio::time::timeout(Duration::from_secs(5), task)

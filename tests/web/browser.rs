@@ -6,8 +6,7 @@
 //! Without chromium each test says so and passes; CI installs it
 //! (`.ci/run`), so there they run for real.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +16,7 @@ use serde_json::Value;
 
 use crate::cdp::{self, Browser};
 use crate::common::Running;
-use crate::server::{Server, Setup};
+use crate::server::{Server, Setup, echo_client};
 
 /// A process name a student could give a program to attack the page.
 pub const HOSTILE_NAME: &str = "<img src=x onerror=alert(1)>";
@@ -47,27 +46,6 @@ fn chromium_or_skip() -> Option<PathBuf> {
         );
     }
     found
-}
-
-/// A client connected from `source` (127.0.0.2 ...) that has had "hello"
-/// echoed, held open by the caller.
-fn echo_client(source: &str, port: u16) -> TcpStream {
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    let from: SocketAddr = format!("{source}:0").parse().unwrap();
-    socket.bind(&from.into()).unwrap();
-    let to: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    socket
-        .connect_timeout(&to.into(), Duration::from_secs(5))
-        .unwrap();
-    let mut stream: TcpStream = socket.into();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream.write_all(b"hello\n").unwrap();
-    let mut back = [0u8; 6];
-    stream.read_exact(&mut back).unwrap();
-    assert_eq!(&back, b"hello\n");
-    stream
 }
 
 /// The table as the page shows it: one object per row.

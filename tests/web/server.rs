@@ -210,3 +210,25 @@ pub fn get(path: &str) -> String {
 pub async fn closed(stream: &mut TcpStream) {
     let _ = read_until(stream, |_| false).await;
 }
+
+/// A blocking client connected from `source` (127.0.0.2 ...) that has had
+/// "hello" echoed, held open by the caller.
+pub fn echo_client(source: &str, port: u16) -> std::net::TcpStream {
+    use std::io::{Read, Write};
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let from: SocketAddr = format!("{source}:0").parse().unwrap();
+    socket.bind(&from.into()).unwrap();
+    let to: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    socket
+        .connect_timeout(&to.into(), Duration::from_secs(5))
+        .unwrap();
+    let mut stream: std::net::TcpStream = socket.into();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(b"hello\n").unwrap();
+    let mut back = [0u8; 6];
+    stream.read_exact(&mut back).unwrap();
+    assert_eq!(&back, b"hello\n");
+    stream
+}

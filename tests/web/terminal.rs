@@ -2,12 +2,12 @@
 //! back with `capture-pane` as a person would see it. Without tmux the test
 //! says so and passes.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::common::{Running, free_port};
+use crate::server::echo_client;
 
 /// A tmux server of this test's own (its own socket), killed at the end.
 struct Tmux {
@@ -75,24 +75,6 @@ impl Drop for Tmux {
     }
 }
 
-fn client(source: &str, port: u16) -> TcpStream {
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    let from: SocketAddr = format!("{source}:0").parse().unwrap();
-    socket.bind(&from.into()).unwrap();
-    let to: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    socket
-        .connect_timeout(&to.into(), Duration::from_secs(5))
-        .unwrap();
-    let mut stream: TcpStream = socket.into();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream.write_all(b"hi\n").unwrap();
-    let mut back = [0u8; 3];
-    stream.read_exact(&mut back).unwrap();
-    stream
-}
-
 /// One screen, redrawn in place: the clients appear marked NEW, every row
 /// on the one port, within 80 columns; a client that leaves is CLOSED; `q`
 /// quits and gives the shell its screen back.
@@ -121,7 +103,7 @@ fn the_live_screen_in_80_columns() {
     assert!(screen.iter().any(|l| l.contains("--live")), "{screen:#?}");
     let clients: Vec<TcpStream> = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
         .iter()
-        .map(|s| client(s, port))
+        .map(|s| echo_client(s, port))
         .collect();
     let screen = tmux.wait_for(Duration::from_secs(10), |s| {
         s.iter()
