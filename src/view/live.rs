@@ -157,6 +157,8 @@ const HEADERS: [&str; 6] = [
 /// give up room: the program first, then the addresses.
 const SHRINK: [(usize, usize); 3] = [(4, 12), (2, 15), (1, 15)];
 const GAP: &str = "  ";
+/// The most lines the verdict takes.
+const VERDICT_LINES: usize = 4;
 
 /// The screen, one string per line, each at most `frame.width` columns
 /// (not counting colour codes), at most `frame.height` lines.
@@ -187,7 +189,14 @@ pub fn screen(
     let explanation = verdict.explanation(&|a| labels.addr(a));
     let verdict_text = format!("Verdict: {word}. {explanation}");
     let mut verdict_lines = wrap(&verdict_text, width);
-    verdict_lines.truncate(3);
+    if verdict_lines.len() > VERDICT_LINES {
+        // Say that the rest is cut, rather than end mid-sentence.
+        verdict_lines.truncate(VERDICT_LINES);
+        if let Some(last) = verdict_lines.last_mut() {
+            let kept = fit_end(last, width.saturating_sub(2));
+            *last = format!("{} …", kept.trim_end_matches('…'));
+        }
+    }
     if let Some(first) = verdict_lines.first_mut()
         && frame.color
     {
@@ -445,6 +454,8 @@ mod tests {
             );
         }
         assert!(lines[1].starts_with("Verdict: HOLDS."), "{lines:#?}");
+        // A verdict too long for its lines says that it was cut.
+        assert!(lines[VERDICT_LINES].ends_with(" …"), "{lines:#?}");
         // The port survives the cut.
         assert!(lines.iter().filter(|l| l.contains(":12000")).count() >= 10);
         assert!(
