@@ -268,6 +268,9 @@ impl Web {
                 "/" => self.page(&mut ties, token.is_none()),
                 "/snapshot.json" => self.snapshot_json(peer, token.as_deref()).await,
                 "/events" if request.method == Method::Get => {
+                    // No request follows an event stream: free the buffer
+                    // for the hours the stream may stay open.
+                    drop(std::mem::take(&mut buffer));
                     return self.events(stream, peer, token).await;
                 }
                 "/events" => Response::new(200, "text/event-stream", Vec::new()),
