@@ -47,13 +47,12 @@
 
 mod common;
 
-use common::{count_sockets, free_port};
+use common::{count_sockets, die_with_this_process, free_port, raise_fd_limit, stop};
 
 use std::fs;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::os::fd::AsRawFd;
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -774,29 +773,12 @@ impl Server {
 
     /// VmRSS of the server, in bytes.
     fn rss(&self) -> Result<u64, String> {
-        let status = fs::read_to_string(format!("/proc/{}/status", self.pid()))
-            .map_err(|e| format!("reading the server's memory: {e}"))?;
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map(|kb| kb * 1024)
-            .ok_or_else(|| "no VmRSS in /proc/PID/status".to_string())
+        common::rss(self.pid())
     }
 
-    /// VmRSS once it has stopped moving (two reads 200 ms apart within 64 KiB),
-    /// or after 3 s.
+    /// VmRSS once it has stopped moving (see [`common::settled_rss`]).
     fn settled_rss(&self) -> Result<u64, String> {
-        let mut last = self.rss()?;
-        for _ in 0..15 {
-            sleep(Duration::from_millis(200));
-            let now = self.rss()?;
-            if now.abs_diff(last) < 64 * 1024 {
-                return Ok(now);
-            }
-            last = now;
-        }
-        Ok(last)
+        common::settled_rss(self.pid())
     }
 }
 
@@ -806,63 +788,9 @@ impl Drop for Server {
     }
 }
 
-/// SIGTERM (sameport closes its connections and exits; Python dies), then
-/// SIGKILL if the child is still there after 5 s.
-fn stop(child: &mut Child) {
-    if let Ok(Some(_)) = child.try_wait() {
-        return;
-    }
-    // SAFETY: kill() on the PID of our own child, not yet reaped, so the PID
-    // cannot belong to anyone else.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-/// Asks the kernel to kill the child if this process dies first (Ctrl-C, a
-/// crash), so no server outlives the benchmark. The children are started
-/// from the main thread, whose end is the end of the process.
-fn die_with_this_process(command: &mut Command) {
-    // SAFETY: the closure only calls prctl(), which is async-signal-safe, as
-    // code between fork and exec must be.
-    unsafe {
-        command.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Asking the kernel
 // ---------------------------------------------------------------------------
-
-/// Raises this process's soft open-file limit to the hard limit (children
-/// inherit it) and returns the limit now in force.
-fn raise_fd_limit() -> u64 {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: both calls get a valid pointer to an rlimit.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-            return 1024;
-        }
-        limit.rlim_cur = limit.rlim_max;
-        if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-            libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
-        }
-    }
-    limit.rlim_cur
-}
 
 /// How many fds process `pid` has open.
 fn open_fds(pid: u32) -> usize {

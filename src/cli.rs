@@ -381,7 +381,33 @@ struct ServeArgs {
     #[arg(long, value_name = "N", requires = "capture", value_parser = segment_count)]
     capture_count: Option<u64>,
     #[command(flatten)]
+    classroom: ClassroomArgs,
+    #[command(flatten)]
     output: OutputArgs,
+}
+
+/// `serve`'s live views: the page on the same port, and `--live`.
+#[derive(Debug, Args)]
+struct ClassroomArgs {
+    /// Serve no web page: echo every connection, HTTP requests included (the textbook's echo server).
+    #[arg(long)]
+    no_web: bool,
+    /// At most this many browsers get live updates at once; more get 503.
+    #[arg(long, value_name = "N", default_value_t = crate::web::DEFAULT_MAX_VIEWERS as u64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_viewers: u64,
+    /// Show the port on one screen redrawn in place (q or Ctrl-C quits) instead of a log.
+    #[arg(long)]
+    live: bool,
+}
+
+impl ClassroomArgs {
+    fn classroom(&self) -> crate::commands::serve::Classroom {
+        crate::commands::serve::Classroom {
+            web: !self.no_web,
+            max_viewers: usize::try_from(self.max_viewers).unwrap_or(usize::MAX),
+            live: self.live,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -608,6 +634,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                     usize::try_from(n).unwrap_or(usize::MAX)
                 })
         }),
+        classroom: args.classroom.classroom(),
     };
     serve::serve(options, args.output.output(ViewKind::Netstat)).await
 }

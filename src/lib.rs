@@ -31,6 +31,10 @@
 //! file-descriptor helpers. `cfg` and raw OS calls live only in `kernel`,
 //! `capture`, `lab` and `os`.
 //!
+//! The live classroom view, [`web`], is one more consumer of the pipeline:
+//! the echo's own port also serves a page (HTTP, sniffed from the first
+//! bytes) that shows the table live to every browser in the room.
+//!
 //! [`cli`] turns the command line into calls to [`commands`], [`exit`] lists
 //! the exit codes, [`os::shutdown`] waits for Ctrl-C and [`words`] writes
 //! counts in English ("1 client", "2 clients"). [`lang`] holds every
@@ -49,6 +53,7 @@ pub mod net;
 pub mod os;
 pub mod output;
 pub mod view;
+pub mod web;
 pub mod words;
 
 #[cfg(test)]

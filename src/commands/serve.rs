@@ -5,6 +5,9 @@
 //! port after every accept, attributing the sockets to this process from the
 //! fds it holds ([`OwnSockets`]), without searching `/proc`.
 //!
+//! The live views (the page on the same port, `--live`) are wired in
+//! [`classroom`](crate::commands::classroom).
+//!
 //! [`bind`]: crate::net::bind
 //! [`server`]: crate::net::tcp_server
 //! [`udp_server`]: crate::net::udp_server
@@ -19,6 +22,8 @@ use tokio::sync::{oneshot, watch};
 
 use crate::capture::{self, Capture, Captured};
 use crate::claim::{Look, observe_off_thread};
+pub use crate::commands::classroom::Classroom;
+use crate::commands::classroom::start_classroom;
 use crate::commands::reporter::{Reporter, SeenSockets};
 use crate::kernel::{Attribution, Kernel, OwnSockets, PortSide, Proto, Query};
 use crate::lang::errors::{self as errors, Doing};
@@ -43,6 +48,8 @@ pub struct ServeOptions {
     /// Capture the segments on the port (`--capture`): `Some(limit)` stops
     /// the capture after that many segments.
     pub capture: Option<usize>,
+    /// The live page and the live screen (`--no-web`, `--max-viewers`, `--live`).
+    pub classroom: Classroom,
 }
 
 /// Runs the server until SIGINT/SIGTERM.
@@ -69,8 +76,17 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     announce(Proto::Tcp, local, output.lang());
 
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
+    let mut classroom = start_classroom(
+        &options,
+        Proto::Tcp,
+        local,
+        &own,
+        &output,
+        activity_tx.subscribe(),
+        None,
+    );
     let seen = SeenSockets::default();
-    let reporter = (!options.quiet).then(|| {
+    let reporter = (!options.quiet && !classroom.replaces_log()).then(|| {
         report_snapshots(
             Proto::Tcp,
             local.port(),
@@ -99,16 +115,18 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
             .unwrap_or_else(|| default_max_clients(fd_limit)),
         when_full: WhenFull::Refuse,
         idle_timeout: options.idle_timeout,
+        web: classroom.web.clone(),
     };
     let hooks = Hooks {
         own,
         activity: Some(activity_tx),
     };
-    let (stop, signal_rx) = stop_on_signal();
+    let (stop, signal_rx) = classroom.stop_on_signal_or_quit();
     let summary = tcp_server::run(listener, stop, config, hooks).await;
     if let Some(reporter) = reporter {
         let _ = reporter.await;
     }
+    classroom.finish().await;
     finish_capture(server_done, capture_task).await;
     let signal = signal_rx.await.unwrap_or("signal");
     output::say(&says::tcp_stopped(
@@ -132,8 +150,17 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
 
     let clients = Clients::new();
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
+    let mut classroom = start_classroom(
+        &options,
+        Proto::Udp,
+        local,
+        &own,
+        &output,
+        activity_tx.subscribe(),
+        Some(clients.clone()),
+    );
     let seen = SeenSockets::default();
-    let reporter = (!options.quiet).then(|| {
+    let reporter = (!options.quiet && !classroom.replaces_log()).then(|| {
         report_snapshots(
             Proto::Udp,
             local.port(),
@@ -155,11 +182,12 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
         table_side,
         output.clone(),
     );
-    let (stop, signal_rx) = stop_on_signal();
+    let (stop, signal_rx) = classroom.stop_on_signal_or_quit();
     let summary = udp_server::run(socket, stop, clients, Some(activity_tx)).await;
     if let Some(reporter) = reporter {
         let _ = reporter.await;
     }
+    classroom.finish().await;
     finish_capture(server_done, capture_task).await;
     let signal = signal_rx.await.unwrap_or("signal");
     output::say(&says::udp_stopped(
@@ -195,7 +223,7 @@ fn report_snapshots(
 }
 
 /// The server's side of the port: sockets whose local port is `port`.
-fn server_query(proto: Proto, port: u16) -> Query {
+pub(super) fn server_query(proto: Proto, port: u16) -> Query {
     Query {
         proto,
         port,
@@ -204,11 +232,13 @@ fn server_query(proto: Proto, port: u16) -> Query {
 }
 
 /// A future that completes on SIGINT/SIGTERM (the server's shutdown), and a
-/// receiver that then says which signal it was, for the summary line.
-fn stop_on_signal() -> (impl Future<Output = ()>, oneshot::Receiver<&'static str>) {
+/// receiver that then says which signal it was, for the summary line. The
+/// signals are caught from this call on (see [`shutdown::caught`]).
+pub(super) fn stop_on_signal() -> (impl Future<Output = ()>, oneshot::Receiver<&'static str>) {
     let (signal_tx, signal_rx) = oneshot::channel();
+    let caught = shutdown::caught();
     let stop = async move {
-        let _ = signal_tx.send(shutdown::signal().await);
+        let _ = signal_tx.send(caught.await);
     };
     (stop, signal_rx)
 }
@@ -355,7 +385,7 @@ fn announce(proto: Proto, local: SocketAddr, lang: Lang) {
 /// The addresses of this machine's network interfaces that other machines
 /// can reach: not loopback, not IPv6 link-local (which needs an interface
 /// name to be usable), and IPv6 only if the server listens on IPv6.
-fn classroom_addresses(ipv6: bool) -> Vec<(String, IpAddr)> {
+pub(super) fn classroom_addresses(ipv6: bool) -> Vec<(String, IpAddr)> {
     let Ok(networks) = sysinfo::Networks::new_with_refreshed_list() else {
         return Vec::new();
     };

@@ -320,3 +320,98 @@ pub fn reply_failed(lang: Lang, peer: SocketAddr, error: &dyn std::fmt::Display)
         Lang::Ko => format!("{peer}에게 보낸 응답 실패: {error}"),
     }
 }
+
+/// The first line of `serve --live`'s screen.
+pub fn live_header(lang: Lang, proto: impl std::fmt::Display, port: u16, sockets: usize) -> String {
+    match lang {
+        Lang::En => format!(
+            "sameport serve --live: {proto} port {port}, {}   (q or Ctrl-C: quit)",
+            crate::words::count(sockets, "socket")
+        ),
+        Lang::Ko => format!(
+            "sameport serve --live: {proto} {port}번 포트, 소켓 {sockets}개   (끝내기: q 또는 Ctrl-C)"
+        ),
+    }
+}
+
+/// Before the list of the live page's addresses.
+pub fn live_page_intro(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "the same port serves a live page to any browser (--no-web turns it off):",
+        Lang::Ko => "같은 포트가 브라우저에 실시간 페이지도 보여 줍니다(--no-web으로 끕니다):",
+    }
+}
+
+/// One address of the live page, and where it is reachable.
+pub fn live_page_url(lang: Lang, url: &str, place: &PagePlace) -> String {
+    let place = match (place, lang) {
+        (PagePlace::Interface(name), _) => name.clone(),
+        (PagePlace::ThisMachine, Lang::En) => "this machine".to_string(),
+        (PagePlace::ThisMachine, Lang::Ko) => "이 컴퓨터".to_string(),
+        (PagePlace::BoundAddress, Lang::En) => "the address the server is bound to".to_string(),
+        (PagePlace::BoundAddress, Lang::Ko) => "서버가 바인드한 주소".to_string(),
+    };
+    format!("  {url}   ({place})")
+}
+
+/// Where an address of the live page can be reached from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PagePlace {
+    /// A network interface other machines can reach (`eth0`).
+    Interface(String),
+    /// Loopback: only this machine.
+    ThisMachine,
+    /// The one address `--bind` chose.
+    BoundAddress,
+}
+
+/// Before the QR code of the page's first address.
+pub fn scan_to_open(lang: Lang, url: &str) -> String {
+    match lang {
+        Lang::En => format!("scan to open {url}:"),
+        Lang::Ko => format!("휴대폰으로 스캔하면 {url} 이 열립니다:"),
+    }
+}
+
+/// `--banner` turns the page off, and why.
+pub fn no_page_with_banner(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "no live page with --banner: a server that speaks first cannot tell a browser \
+             from an echo client by what the client sends first."
+        }
+        Lang::Ko => {
+            "--banner를 쓰면 실시간 페이지는 꺼집니다: 서버가 먼저 말하면 클라이언트가 처음 \
+             보낸 바이트로 브라우저와 에코 클라이언트를 구별할 수 없기 때문입니다."
+        }
+    }
+}
+
+/// `--live` with a stdout that is not a terminal.
+pub fn live_needs_terminal(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "--live needs a terminal on stdout, and stdout is not one; printing the log instead."
+        }
+        Lang::Ko => {
+            "--live에는 터미널인 표준 출력이 필요한데 지금 표준 출력은 터미널이 아닙니다. \
+             대신 기록을 출력합니다."
+        }
+    }
+}
+
+/// The terminal could not be switched to the live screen.
+pub fn live_cannot_take_terminal(lang: Lang, error: &str) -> String {
+    match lang {
+        Lang::En => format!("cannot take over the terminal for --live: {error}"),
+        Lang::Ko => format!("--live 화면을 띄우려고 터미널을 넘겨받을 수 없습니다: {error}"),
+    }
+}
+
+/// A table read for the live view failed (said once, not on every read).
+pub fn live_read_failed(lang: Lang, error: &str) -> String {
+    match lang {
+        Lang::En => format!("live view: {error}"),
+        Lang::Ko => format!("실시간 보기: {error}"),
+    }
+}

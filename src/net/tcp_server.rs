@@ -60,6 +60,11 @@ pub struct Config {
     pub when_full: WhenFull,
     /// A connection that sends nothing for this long is closed.
     pub idle_timeout: Option<Duration>,
+    /// The live page: a connection whose first bytes are an HTTP request
+    /// line is handed to it instead of echoed (see [`crate::web`]). Only
+    /// without a banner: a server that speaks first cannot let the
+    /// client's first bytes choose the protocol.
+    pub web: Option<crate::web::Web>,
 }
 
 /// What a full server does with the next connection.
@@ -83,6 +88,7 @@ impl Default for Config {
             max_clients: usize::MAX >> 3,
             when_full: WhenFull::Refuse,
             idle_timeout: None,
+            web: None,
         }
     }
 }
@@ -249,6 +255,8 @@ impl Listener {
             }
             let connection = Connection {
                 stream,
+                peer,
+                web: self.config.web.clone(),
                 banner: self.config.banner.clone(),
                 idle_timeout: self.config.idle_timeout,
                 bytes_echoed: self.bytes_echoed.clone(),
@@ -392,6 +400,8 @@ fn log_connection_error(peer: SocketAddr, e: &io::Error) {
 /// One accepted connection.
 struct Connection {
     stream: TcpStream,
+    peer: SocketAddr,
+    web: Option<crate::web::Web>,
     banner: Option<Vec<u8>>,
     idle_timeout: Option<Duration>,
     bytes_echoed: Arc<AtomicU64>,
@@ -401,6 +411,14 @@ impl Connection {
     async fn serve(mut self) -> io::Result<()> {
         if let Some(banner) = &self.banner {
             self.stream.write_all(banner).await?;
+        }
+        if let Some(web) = self.web.take() {
+            // A browser or an echo client? Peek at the first bytes without
+            // taking them (crate::web::sniff), so the echo stays byte-exact.
+            let first = crate::web::sniff::sniff(&self.stream);
+            if within(self.idle_timeout, first).await? == crate::web::sniff::Protocol::Http {
+                return web.serve(self.stream, self.peer, self.idle_timeout).await;
+            }
         }
         echo(&mut self.stream, self.idle_timeout, &self.bytes_echoed).await?;
         // The client sent EOF and got every byte back: close our side too

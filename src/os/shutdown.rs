@@ -23,3 +23,37 @@ pub async fn signal() -> &'static str {
         "Ctrl-C"
     }
 }
+
+/// SIGINT and SIGTERM, caught from the moment this is called: the returned
+/// future completes when one arrives, and says which.
+///
+/// [`signal`] starts catching when it is first awaited; a signal that comes
+/// before that still has its default action, and the process dies. A server
+/// that says it is ready (prints its first table) before it waits for the
+/// signals should call this first and await it later.
+pub fn caught() -> impl Future<Output = &'static str> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        async fn next(stream: &mut Option<Signal>) -> Option<()> {
+            match stream {
+                Some(stream) => stream.recv().await,
+                None => std::future::pending().await,
+            }
+        }
+        let mut interrupt = signal(SignalKind::interrupt()).ok();
+        let mut terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            tokio::select! {
+                Some(()) = next(&mut interrupt) => "SIGINT",
+                Some(()) = next(&mut terminate) => "SIGTERM",
+                // Neither could be caught: the default action stops the program.
+                else => std::future::pending().await,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        signal()
+    }
+}

@@ -62,7 +62,8 @@ pub fn verdict_json(verdict: &Verdict, labels: &Labels) -> Value {
     })
 }
 
-fn socket(row: &Row, labels: &Labels) -> Value {
+/// One row of `sockets[]` (the live page's change events send rows alone).
+pub fn socket(row: &Row, labels: &Labels) -> Value {
     let s = &row.socket;
     let holders: Vec<Value> = s.holders.iter().map(|h| holder(h, labels)).collect();
     let first = holders.first().cloned().unwrap_or_else(|| json!({}));

@@ -73,6 +73,11 @@ impl Labels {
         self.lang
     }
 
+    /// Whether addresses are replaced by placeholders (`--redact`).
+    pub fn is_redacted(&self) -> bool {
+        self.redact
+    }
+
     /// Whether run-specific values are replaced by stable labels.
     pub fn is_stable(&self) -> bool {
         self.stable

@@ -19,9 +19,11 @@
 pub mod capture;
 pub mod json;
 pub mod labels;
+pub mod live;
 pub mod lsof;
 pub mod mermaid;
 pub mod netstat;
+pub mod qr;
 pub mod report;
 
 use std::collections::{BTreeMap, HashSet};

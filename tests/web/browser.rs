@@ -1,0 +1,289 @@
+//! The page in a real browser (Debian's `chromium`, headless), as a student
+//! sees it: rows appear, the verdict says HOLDS, the browser's own
+//! connection is marked "you", 20 rows fit a 1280x720 projector in light and
+//! dark, and a hostile process name is shown as text.
+//!
+//! Without chromium each test says so and passes; CI installs it
+//! (`.ci/run`), so there they run for real.
+
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sameport::kernel::{Attribution, Kernel, Query, SocketTable, TableError, TableRead};
+use serde_json::Value;
+
+use crate::cdp::{self, Browser};
+use crate::common::Running;
+use crate::server::{Server, Setup, echo_client};
+
+/// A process name a student could give a program to attack the page.
+pub const HOSTILE_NAME: &str = "<img src=x onerror=alert(1)>";
+
+/// The kernel's table, with every holder renamed [`HOSTILE_NAME`]: as if a
+/// process on the host had that name.
+pub struct Hostile;
+
+impl SocketTable for Hostile {
+    fn read(&self, query: &Query, attribution: &Attribution) -> Result<TableRead, TableError> {
+        let mut read = Kernel.read(query, attribution)?;
+        for holder in read.sockets.iter_mut().flat_map(|s| s.holders.iter_mut()) {
+            holder.process = Some(HOSTILE_NAME.into());
+        }
+        Ok(read)
+    }
+}
+
+fn chromium_or_skip() -> Option<PathBuf> {
+    let found = cdp::find();
+    if found.is_none() && std::env::var_os("SAMEPORT_REQUIRE_BROWSER").is_some() {
+        panic!("SAMEPORT_REQUIRE_BROWSER is set and chromium is not installed");
+    }
+    if found.is_none() {
+        eprintln!(
+            "skipped: no chromium on this machine (apt-get install chromium); CI installs it"
+        );
+    }
+    found
+}
+
+/// The table as the page shows it: one object per row.
+fn rows(browser: &mut Browser) -> Vec<Value> {
+    let json = browser.eval(
+        "JSON.stringify([...document.querySelectorAll('#rows tr')].map(tr => ({ \
+           remote: tr.dataset.remote ?? null, port: tr.dataset.localPort ?? null, \
+           marks: tr.dataset.marks ?? '', text: tr.innerText, more: tr.className === 'more' })))",
+    );
+    serde_json::from_str(json.as_str().unwrap()).unwrap()
+}
+
+/// Whether everything on the page is inside a `width` x `height` window,
+/// with nothing cut off in the side panel and the table inside its column.
+const FITS: &str = "(() => { \
+    const h = innerHeight + 0.5, w = innerWidth + 0.5; \
+    const all = [...document.querySelectorAll('#rows tr, #status, #outcome, h1, #qr, #url')]; \
+    const outside = all.filter(e => { const b = e.getBoundingClientRect(); return b.bottom > h || b.right > w; }); \
+    const table = document.querySelector('table').getBoundingClientRect(); \
+    const main = document.querySelector('main').getBoundingClientRect(); \
+    const aside = document.querySelector('aside'); \
+    return JSON.stringify({ outside: outside.map(e => e.id || e.tagName + ':' + e.innerText.slice(0, 40)), \
+      table_inside: table.right <= main.right + 0.5, \
+      aside_whole: aside.scrollHeight <= aside.clientHeight + 1 }); })()";
+
+fn assert_fits(browser: &mut Browser, scheme: &str) {
+    let fit: Value = serde_json::from_str(browser.eval(FITS).as_str().unwrap()).unwrap();
+    assert_eq!(
+        fit["outside"],
+        serde_json::json!([]),
+        "{scheme}: outside 1280x720: {fit}"
+    );
+    assert_eq!(
+        fit["table_inside"], true,
+        "{scheme}: the table is wider than its column"
+    );
+    assert_eq!(
+        fit["aside_whole"], true,
+        "{scheme}: the explanation is cut off"
+    );
+}
+
+/// Where the screenshots go (the target directory; docs/ has a copy).
+fn save(name: &str, png: &[u8]) -> PathBuf {
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, png).unwrap();
+    eprintln!("screenshot: {}", path.display());
+    path
+}
+
+/// The issue's scenario: the page is open, three echo clients connect from
+/// three addresses; their rows appear (NEW) on the same local port, the
+/// verdict says HOLDS, and the page's own connection is marked "you".
+#[test]
+fn the_page_shows_the_class_on_one_port() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let (server, port) = Running::serve_json(&[]);
+    let mut browser = Browser::launch(&chromium);
+    browser.open(&format!("http://127.0.0.1:{port}/"), 1280, 720);
+    assert!(
+        browser.wait_for(
+            "document.querySelectorAll('#rows tr[data-marks~=\"you\"]').length >= 1",
+            Duration::from_secs(20)
+        ),
+        "the page never marked its own connection: {:?}",
+        rows(&mut browser)
+    );
+    let clients: Vec<TcpStream> = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+        .iter()
+        .map(|source| echo_client(source, port))
+        .collect();
+    let remotes: Vec<String> = clients
+        .iter()
+        .map(|c| {
+            let local = c.local_addr().unwrap();
+            format!("{} {}", local.ip(), local.port())
+        })
+        .collect();
+    let all_there = format!(
+        "(() => {{ const r = [...document.querySelectorAll('#rows tr')].map(tr => tr.dataset.remote); \
+           return {}.every(x => r.includes(x)); }})()",
+        serde_json::to_string(&remotes).unwrap()
+    );
+    assert!(
+        browser.wait_for(&all_there, Duration::from_secs(10)),
+        "the clients' rows never appeared: {:?}",
+        rows(&mut browser)
+    );
+    let table = rows(&mut browser);
+    for remote in &remotes {
+        let row = table
+            .iter()
+            .find(|r| r["remote"] == remote.as_str())
+            .unwrap();
+        assert_eq!(row["port"], port.to_string(), "{row}");
+        assert!(row["marks"].as_str().unwrap().contains("new"), "{row}");
+        assert!(!row["marks"].as_str().unwrap().contains("you"), "{row}");
+        assert!(row["text"].as_str().unwrap().contains(&format!(":{port}")));
+    }
+    let yours: Vec<&Value> = table
+        .iter()
+        .filter(|r| r["marks"].as_str().unwrap().contains("you"))
+        .collect();
+    assert!(!yours.is_empty());
+    for row in &yours {
+        assert!(
+            row["remote"].as_str().unwrap().starts_with("127.0.0.1 "),
+            "{row}"
+        );
+        assert_eq!(row["port"], port.to_string());
+    }
+    assert_eq!(
+        browser.eval("document.getElementById('outcome').textContent"),
+        "HOLDS"
+    );
+    assert_fits(&mut browser, "light");
+    save("live-page.png", &browser.screenshot());
+
+    browser.color_scheme("dark");
+    assert_eq!(
+        browser.eval("getComputedStyle(document.body).backgroundColor"),
+        "rgb(16, 18, 20)"
+    );
+    assert_fits(&mut browser, "dark");
+    save("live-page-dark.png", &browser.screenshot());
+
+    // A client that leaves is marked CLOSED.
+    drop(clients);
+    assert!(
+        browser.wait_for(
+            "document.querySelectorAll('#rows tr[data-marks~=\"closed\"]').length === 3",
+            Duration::from_secs(10)
+        ),
+        "{:?}",
+        rows(&mut browser)
+    );
+    drop(browser);
+    let (status, _) = server.interrupt();
+    assert!(status.success());
+}
+
+/// With more than 20 rows, 20 are shown (the listener and the browser's own
+/// first) and a line says how many more; everything fits 1280x720.
+#[test]
+fn twenty_rows_fit_a_projector() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let (server, port) = Running::serve_json(&[]);
+    let clients: Vec<TcpStream> = (0..24)
+        .map(|i| echo_client(&format!("127.0.0.{}", 2 + i % 4), port))
+        .collect();
+    let mut browser = Browser::launch(&chromium);
+    browser.open(&format!("http://127.0.0.1:{port}/"), 1280, 720);
+    assert!(
+        browser.wait_for(
+            "document.querySelector('#rows tr.more') !== null && \
+             document.querySelectorAll('#rows tr[data-marks~=\"you\"]').length >= 1",
+            Duration::from_secs(20)
+        ),
+        "{:?}",
+        rows(&mut browser)
+    );
+    let table = rows(&mut browser);
+    assert_eq!(table.len(), 20, "19 rows and the summary: {table:?}");
+    assert!(
+        table[0]["remote"] == "",
+        "the listener first: {:?}",
+        table[0]
+    );
+    assert!(table[19]["more"] == true);
+    assert!(
+        table[19]["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("every one on local port {port}"))
+    );
+    assert_fits(&mut browser, "light");
+    browser.color_scheme("dark");
+    assert_fits(&mut browser, "dark");
+    save("live-page-24-clients.png", &browser.screenshot());
+    drop(browser);
+    drop(clients);
+    let (status, _) = server.interrupt();
+    assert!(status.success());
+}
+
+/// A process named `<img src=x onerror=alert(1)>` is shown as those
+/// characters: no element is made of it and no script runs.
+#[test]
+fn a_hostile_process_name_is_shown_as_text() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(Server::start(Setup {
+        table: Arc::new(Hostile),
+        ..Setup::default()
+    }));
+    let clients: Vec<TcpStream> = ["127.0.0.2", "127.0.0.3"]
+        .iter()
+        .map(|s| echo_client(s, server.addr.port()))
+        .collect();
+    let mut browser = Browser::launch(&chromium);
+    browser.open(&format!("http://{}/", server.addr), 1280, 720);
+    let shown = format!(
+        "[...document.querySelectorAll('#rows td')].some(td => td.textContent.endsWith('/' + {}))",
+        serde_json::to_string(HOSTILE_NAME).unwrap()
+    );
+    assert!(
+        browser.wait_for(&shown, Duration::from_secs(20)),
+        "{:?}",
+        rows(&mut browser)
+    );
+    assert_eq!(browser.eval("document.querySelectorAll('img').length"), 0);
+    assert_eq!(
+        browser.eval("document.querySelectorAll('#rows *[onerror]').length"),
+        0
+    );
+    // Give a would-be handler time to run, then look for a dialog.
+    std::thread::sleep(Duration::from_millis(500));
+    browser.eval("1");
+    assert!(
+        !browser
+            .events
+            .iter()
+            .any(|e| e == "Page.javascriptDialogOpening"),
+        "a script ran: {:?}",
+        browser.events
+    );
+    drop(browser);
+    drop(clients);
+    runtime.block_on(server.stop());
+}

@@ -1,0 +1,184 @@
+//! `serve --live` in a real terminal: tmux, 80 columns by 24 lines, read
+//! back with `capture-pane` as a person would see it. Without tmux the test
+//! says so and passes.
+
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::common::{Running, free_port};
+use crate::server::echo_client;
+
+/// A tmux server of this test's own (its own socket), killed at the end.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(command: &str, width: u16, height: u16) -> Option<Tmux> {
+        let socket = format!("sameport-live-{}", std::process::id());
+        let started = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "live",
+            ])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .arg(command)
+            .status()
+            .ok()?;
+        started.success().then_some(Tmux { socket })
+    }
+
+    /// The visible screen, one string per line.
+    fn screen(&self) -> Vec<String> {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "live"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn keys(&self, keys: &str) {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "live", keys])
+            .status()
+            .expect("tmux send-keys");
+    }
+
+    /// Waits (at most `limit`) until the screen satisfies `want`.
+    fn wait_for(&self, limit: Duration, want: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let screen = self.screen();
+            if want(&screen) || Instant::now() > deadline {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// One screen, redrawn in place: the clients appear marked NEW, every row
+/// on the one port, within 80 columns; a client that leaves is CLOSED; `q`
+/// quits and gives the shell its screen back.
+#[test]
+fn the_live_screen_in_80_columns() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("SAMEPORT_REQUIRE_BROWSER").is_none(),
+            "SAMEPORT_REQUIRE_BROWSER is set and tmux is not installed"
+        );
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let port = free_port();
+    let command = format!(
+        "env NO_COLOR=1 {} serve --port {port} --live; echo \"exit status $?\"; sleep 60",
+        env!("CARGO_BIN_EXE_sameport")
+    );
+    let Some(tmux) = Tmux::start(&command, 80, 24) else {
+        eprintln!("skipped: tmux could not start a session");
+        return;
+    };
+    let screen = tmux.wait_for(Duration::from_secs(15), |s| {
+        s.iter().any(|l| l.starts_with("Verdict:"))
+    });
+    assert!(screen.iter().any(|l| l.contains("--live")), "{screen:#?}");
+    let clients: Vec<TcpStream> = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+        .iter()
+        .map(|s| echo_client(s, port))
+        .collect();
+    let screen = tmux.wait_for(Duration::from_secs(10), |s| {
+        s.iter()
+            .filter(|l| l.contains("127.0.0.") && l.ends_with("NEW"))
+            .count()
+            == 3
+            && s.iter().any(|l| l.contains("HOLDS"))
+    });
+    let rows: Vec<&String> = screen
+        .iter()
+        .filter(|l| l.contains(&format!(":{port}")))
+        .collect();
+    assert!(
+        rows.len() >= 4,
+        "the listener and three clients: {screen:#?}"
+    );
+    for source in ["127.0.0.2", "127.0.0.3", "127.0.0.4"] {
+        let row = screen
+            .iter()
+            .find(|l| l.starts_with("tcp") && l.contains(&format!("{source}:")))
+            .unwrap();
+        assert!(row.contains(&format!("127.0.0.1:{port}")), "{row}");
+        assert!(row.ends_with("NEW"), "{row}");
+    }
+    assert!(
+        screen.iter().any(|l| l.starts_with("Verdict: HOLDS.")),
+        "{screen:#?}"
+    );
+    assert!(
+        screen.iter().all(|l| l.chars().count() <= 80),
+        "{screen:#?}"
+    );
+    assert!(screen.len() <= 24);
+    // Redrawn in place: one header line, however many refreshes.
+    assert_eq!(
+        screen
+            .iter()
+            .filter(|l| l.contains("Local Address"))
+            .count(),
+        1
+    );
+
+    drop(clients);
+    let screen = tmux.wait_for(Duration::from_secs(10), |s| {
+        s.iter().filter(|l| l.ends_with("CLOSED")).count() == 3
+    });
+    assert_eq!(
+        screen.iter().filter(|l| l.ends_with("CLOSED")).count(),
+        3,
+        "{screen:#?}"
+    );
+
+    tmux.keys("q");
+    let screen = tmux.wait_for(Duration::from_secs(10), |s| {
+        s.iter().any(|l| l.contains("exit status"))
+    });
+    assert!(screen.iter().any(|l| l == "exit status 0"), "{screen:#?}");
+    assert!(
+        screen.iter().any(|l| l.contains("stopped by the q key")),
+        "{screen:#?}"
+    );
+    assert!(
+        !screen.iter().any(|l| l.starts_with("Verdict:")),
+        "the alternate screen is gone: {screen:#?}"
+    );
+}
+
+/// When stdout is not a terminal, `--live` says so and prints the log.
+#[test]
+fn live_without_a_terminal_falls_back_to_the_log() {
+    let (server, _port) = Running::serve_json(&["--live"]);
+    let (status, stderr) = server.interrupt();
+    assert!(status.success());
+    assert!(
+        stderr.contains("--live needs a terminal on stdout"),
+        "{stderr}"
+    );
+}
