@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use rand::RngExt;
-use sameport::net::tcp_server::{self, Activity, Config, Hooks, Summary};
+use sameport::net::activity::Activity;
+use sameport::net::tcp_server::{self, Config, Hooks, Summary};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 

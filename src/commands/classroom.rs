@@ -20,7 +20,7 @@ use crate::commands::serve::{ServeOptions, classroom_addresses, server_query, st
 use crate::kernel::{Attribution, Kernel, OwnSockets, Proto};
 use crate::lang::Lang;
 use crate::lang::serve::{self as says, PagePlace};
-use crate::net::tcp_server::Activity;
+use crate::net::activity::Activity;
 use crate::net::udp_server::Clients;
 use crate::output::{self, Output};
 use crate::view::qr;

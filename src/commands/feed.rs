@@ -24,7 +24,7 @@ use tokio::time::Instant;
 
 use crate::claim::{Look, Observation, observe_off_thread};
 use crate::kernel::{OwnSockets, SocketTable};
-use crate::net::tcp_server::Activity;
+use crate::net::activity::Activity;
 use crate::net::udp_server::Clients;
 use crate::{lang, output};
 

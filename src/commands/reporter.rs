@@ -31,7 +31,7 @@ use crate::claim::{Look, Observation, observe_off_thread};
 use crate::kernel::{Attribution, Proto, Query, SocketTable};
 use crate::lang::Lang;
 use crate::lang::serve::{self as says, After, Shows};
-use crate::net::tcp_server::Activity;
+use crate::net::activity::Activity;
 use crate::net::udp_server::Clients;
 use crate::output::{self, Output};
 use crate::view::labels::Labels;

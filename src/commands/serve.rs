@@ -23,13 +23,14 @@ use tokio::sync::{oneshot, watch};
 use crate::capture::{self, Capture, Captured};
 use crate::claim::{Look, observe_off_thread};
 pub use crate::commands::classroom::Classroom;
-use crate::commands::classroom::start_classroom;
+use crate::commands::classroom::{Running, start_classroom};
 use crate::commands::reporter::{Reporter, SeenSockets};
 use crate::kernel::{Attribution, Kernel, OwnSockets, PortSide, Proto, Query};
 use crate::lang::errors::{self as errors, Doing};
 use crate::lang::{self, Lang, serve as says};
+use crate::net::activity::Activity;
 use crate::net::bind;
-use crate::net::tcp_server::{self, Activity, Config, Hooks, WhenFull};
+use crate::net::tcp_server::{self, Config, Hooks, WhenFull};
 use crate::net::udp_server::{self, Clients};
 use crate::os::{self, shutdown};
 use crate::output::{self, Output};
@@ -76,38 +77,14 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     announce(Proto::Tcp, local, output.lang());
 
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
-    let mut classroom = start_classroom(
-        &options,
-        Proto::Tcp,
+    let served = Served {
+        options: &options,
+        proto: Proto::Tcp,
         local,
-        &own,
-        &output,
-        activity_tx.subscribe(),
-        None,
-    );
-    let seen = SeenSockets::default();
-    let reporter = (!options.quiet && !classroom.replaces_log()).then(|| {
-        report_snapshots(
-            Proto::Tcp,
-            local.port(),
-            &own,
-            &output,
-            None,
-            &seen,
-            activity_rx,
-        )
-    });
-    let table_side = CaptureTableSide {
-        own: own.clone(),
-        seen,
+        own: &own,
+        output: &output,
     };
-    let (server_done, capture_task) = follow_capture(
-        capture,
-        local.port(),
-        Proto::Tcp,
-        table_side,
-        output.clone(),
-    );
+    let mut watchers = Watchers::start(served, activity_rx, None, capture);
     let config = Config {
         banner: options.banner,
         max_clients: options
@@ -115,19 +92,15 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
             .unwrap_or_else(|| default_max_clients(fd_limit)),
         when_full: WhenFull::Refuse,
         idle_timeout: options.idle_timeout,
-        web: classroom.web.clone(),
+        web: watchers.classroom.web.clone(),
     };
     let hooks = Hooks {
         own,
         activity: Some(activity_tx),
     };
-    let (stop, signal_rx) = classroom.stop_on_signal_or_quit();
+    let (stop, signal_rx) = watchers.classroom.stop_on_signal_or_quit();
     let summary = tcp_server::run(listener, stop, config, hooks).await;
-    if let Some(reporter) = reporter {
-        let _ = reporter.await;
-    }
-    classroom.finish().await;
-    finish_capture(server_done, capture_task).await;
+    watchers.finish().await;
     let signal = signal_rx.await.unwrap_or("signal");
     output::say(&says::tcp_stopped(
         output.lang(),
@@ -150,45 +123,17 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
 
     let clients = Clients::new();
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
-    let mut classroom = start_classroom(
-        &options,
-        Proto::Udp,
+    let served = Served {
+        options: &options,
+        proto: Proto::Udp,
         local,
-        &own,
-        &output,
-        activity_tx.subscribe(),
-        Some(clients.clone()),
-    );
-    let seen = SeenSockets::default();
-    let reporter = (!options.quiet && !classroom.replaces_log()).then(|| {
-        report_snapshots(
-            Proto::Udp,
-            local.port(),
-            &own,
-            &output,
-            Some(clients.clone()),
-            &seen,
-            activity_rx,
-        )
-    });
-    let table_side = CaptureTableSide {
-        own: own.clone(),
-        seen,
+        own: &own,
+        output: &output,
     };
-    let (server_done, capture_task) = follow_capture(
-        capture,
-        local.port(),
-        Proto::Udp,
-        table_side,
-        output.clone(),
-    );
-    let (stop, signal_rx) = classroom.stop_on_signal_or_quit();
+    let mut watchers = Watchers::start(served, activity_rx, Some(clients.clone()), capture);
+    let (stop, signal_rx) = watchers.classroom.stop_on_signal_or_quit();
     let summary = udp_server::run(socket, stop, clients, Some(activity_tx)).await;
-    if let Some(reporter) = reporter {
-        let _ = reporter.await;
-    }
-    classroom.finish().await;
-    finish_capture(server_done, capture_task).await;
+    watchers.finish().await;
     let signal = signal_rx.await.unwrap_or("signal");
     output::say(&says::udp_stopped(
         output.lang(),
@@ -198,6 +143,88 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
         summary.clients,
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The server being served, as the watchers need to know it.
+#[derive(Clone, Copy)]
+struct Served<'a> {
+    options: &'a ServeOptions,
+    proto: Proto,
+    local: SocketAddr,
+    own: &'a OwnSockets,
+    output: &'a Arc<Output>,
+}
+
+/// Everything that watches the port while the server runs, the same for TCP
+/// and UDP: the classroom (live page and live screen), the reporter's
+/// tables, and the capture.
+struct Watchers {
+    classroom: Running,
+    reporter: Option<tokio::task::JoinHandle<Option<crate::claim::verdict::Verdict>>>,
+    server_done: oneshot::Sender<()>,
+    capture_task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Watchers {
+    /// Starts them on the server's activity. (The reporter's tables give
+    /// way to `--live`'s screen, and `--quiet` turns them off.)
+    fn start(
+        served: Served<'_>,
+        activity: watch::Receiver<Activity>,
+        udp_clients: Option<Clients>,
+        capture: Option<Capture>,
+    ) -> Watchers {
+        let Served {
+            options,
+            proto,
+            local,
+            own,
+            output,
+        } = served;
+        let classroom = start_classroom(
+            options,
+            proto,
+            local,
+            own,
+            output,
+            activity.clone(),
+            udp_clients.clone(),
+        );
+        let seen = SeenSockets::default();
+        let reporter = (!options.quiet && !classroom.replaces_log()).then(|| {
+            report_snapshots(
+                proto,
+                local.port(),
+                own,
+                output,
+                udp_clients,
+                &seen,
+                activity,
+            )
+        });
+        let table_side = CaptureTableSide {
+            own: own.clone(),
+            seen,
+        };
+        let (server_done, capture_task) =
+            follow_capture(capture, local.port(), proto, table_side, output.clone());
+        Watchers {
+            classroom,
+            reporter,
+            server_done,
+            capture_task,
+        }
+    }
+
+    /// After the server stopped: the last table, the classroom, then what
+    /// the capture saw.
+    async fn finish(self) {
+        if let Some(reporter) = self.reporter {
+            let _ = reporter.await;
+        }
+        self.classroom.finish().await;
+        finish_capture(self.server_done, self.capture_task).await;
+    }
 }
 
 /// Prints a snapshot of the port after every accept (TCP) or new client

@@ -33,6 +33,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::kernel::OwnSockets;
 use crate::lang::{self, serve as says};
+use crate::net::activity::Activity;
 
 /// How much one connection reads before it must write it back.
 const ECHO_CHUNK: usize = 16 * 1024;
@@ -91,23 +92,6 @@ impl Default for Config {
             web: None,
         }
     }
-}
-
-/// What a server has done so far; published after every accept and every
-/// departure (TCP) or new client (UDP), so a watcher (the snapshot printer)
-/// can react to it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Activity {
-    /// Connections accepted (TCP) or distinct clients heard from (UDP) so far.
-    pub accepted: u64,
-    /// The remote end of the last one.
-    pub last_peer: Option<SocketAddr>,
-    /// TCP: connections that ended (the client closed, or was idle too
-    /// long) so far; `accepted - departed` are open. Connections the server
-    /// closes when it stops are not counted: nobody watches by then.
-    pub departed: u64,
-    /// The remote end of the last connection that ended.
-    pub last_departed: Option<SocketAddr>,
 }
 
 /// The line a client turned away by `--max-clients` receives before the

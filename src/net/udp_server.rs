@@ -16,7 +16,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::watch;
 
 use crate::lang::{self, serve as says};
-use crate::net::tcp_server::Activity;
+use crate::net::activity::Activity;
 
 /// The largest UDP payload (65,535 minus the IP and UDP headers).
 const MAX_DATAGRAM: usize = 65_507;

@@ -9,7 +9,7 @@ use sameport::kernel::{
     Attribution, Holder, Kernel, KernelSocket, Query, SocketState, SocketTable, TableError,
     TableRead,
 };
-use sameport::net::tcp_server::Activity;
+use sameport::net::activity::Activity;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};

@@ -15,7 +15,8 @@ use anyhow::Context;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::watch;
 
-use crate::net::tcp_server::{self, Activity, Config, Hooks, WhenFull};
+use crate::net::activity::Activity;
+use crate::net::tcp_server::{self, Config, Hooks, WhenFull};
 use crate::os::{self, shutdown};
 
 /// Runs a worker on the inherited listening socket.
