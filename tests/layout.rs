@@ -1,6 +1,7 @@
 //! The layout's rules, checked on the source itself, so that a change that
 //! breaks them fails `cargo test` instead of waiting for a reviewer:
 //!
+//! * no import cycle between modules (each file is a module);
 //! * `kernel` never uses the layers above it (`claim`, `view`, `net`,
 //!   `commands`, `output`, `cli`), `os` uses nothing from the crate, and
 //!   `lang` (the sentences, which every layer uses) nothing but `words`;
@@ -183,6 +184,43 @@ fn graph(modules: &[Module]) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
         .iter()
         .map(|m| (m.path.clone(), references(m, &known)))
         .collect()
+}
+
+#[test]
+fn there_is_no_import_cycle() {
+    let modules = modules();
+    assert!(modules.len() > 30, "found only {} modules", modules.len());
+    let graph = graph(&modules);
+    // Depth-first search; a node seen again while on the stack closes a cycle.
+    fn visit(
+        node: &Vec<String>,
+        graph: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+        stack: &mut Vec<Vec<String>>,
+        done: &mut BTreeSet<Vec<String>>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = stack.iter().position(|n| n == node) {
+            let mut cycle: Vec<String> = stack[at..].iter().map(|n| n.join("::")).collect();
+            cycle.push(node.join("::"));
+            return Some(cycle);
+        }
+        if !done.insert(node.clone()) {
+            return None;
+        }
+        stack.push(node.clone());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, graph, stack, done) {
+                return Some(cycle);
+            }
+        }
+        stack.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    for node in graph.keys() {
+        if let Some(cycle) = visit(node, &graph, &mut Vec::new(), &mut done) {
+            panic!("import cycle: {}", cycle.join(" -> "));
+        }
+    }
 }
 
 #[test]

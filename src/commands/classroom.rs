@@ -16,12 +16,13 @@ use tokio::sync::{oneshot, watch};
 use crate::claim::Look;
 use crate::commands::feed::Feed;
 use crate::commands::live::{self, Live};
-use crate::commands::serve::{ServeOptions, classroom_addresses, server_query, stop_on_signal};
-use crate::kernel::{Attribution, Kernel, OwnSockets, Proto};
+use crate::kernel::{Attribution, Kernel, OwnSockets, Proto, Query};
 use crate::lang::Lang;
 use crate::lang::serve::{self as says, PagePlace};
 use crate::net::activity::Activity;
+use crate::net::interfaces;
 use crate::net::udp_server::Clients;
+use crate::os::shutdown::stop_and_say;
 use crate::output::{self, Output};
 use crate::view::qr;
 use crate::web::{self, Source, Web, Where};
@@ -79,7 +80,7 @@ impl Running {
         oneshot::Receiver<&'static str>,
     ) {
         let (signal, signal_rx) = self.signal.take().unwrap_or_else(|| {
-            let (stop, rx) = stop_on_signal();
+            let (stop, rx) = stop_and_say();
             (Box::pin(stop), rx)
         });
         let (why_tx, why_rx) = oneshot::channel();
@@ -112,23 +113,39 @@ impl Running {
     }
 }
 
-/// Starts what `options.classroom` asks for, on a server bound to `local`.
+/// The server the classroom watches.
+#[derive(Clone, Copy)]
+pub struct Server<'a> {
+    pub proto: Proto,
+    /// Where it listens.
+    pub local: SocketAddr,
+    /// Its own sockets, for the table reads.
+    pub own: &'a OwnSockets,
+    pub output: &'a Arc<Output>,
+    /// Whether it sends a banner first (`--banner`), which rules the page out.
+    pub banner: bool,
+}
+
+/// Starts what `wants` asks for, on `server`.
 pub fn start_classroom(
-    options: &ServeOptions,
-    proto: Proto,
-    local: SocketAddr,
-    own: &OwnSockets,
-    output: &Arc<Output>,
+    wants: &Classroom,
+    server: Server<'_>,
     activity: watch::Receiver<Activity>,
     udp_clients: Option<Clients>,
 ) -> Running {
-    let wants = &options.classroom;
+    let Server {
+        proto,
+        local,
+        own,
+        output,
+        banner,
+    } = server;
     let web_possible = proto == Proto::Tcp && wants.web;
-    if web_possible && options.banner.is_some() {
+    if web_possible && banner {
         output::say(says::no_page_with_banner(output.lang()));
     }
-    let web_on = web_possible && options.banner.is_none();
-    let (stop, signal) = stop_on_signal();
+    let web_on = web_possible && !banner;
+    let (stop, signal) = stop_and_say();
     let mut running = Running {
         web: None,
         live: None,
@@ -139,7 +156,7 @@ pub fn start_classroom(
         return running;
     }
     let look = Look::new(
-        server_query(proto, local.port()),
+        Query::server_side(proto, local.port()),
         Attribution::Own(own.clone()),
     );
     let feed = Feed {
@@ -193,7 +210,7 @@ fn page_urls(local: SocketAddr) -> Vec<(String, PagePlace)> {
     if !local.ip().is_unspecified() {
         return vec![(url(local.ip()), PagePlace::BoundAddress)];
     }
-    let mut urls: Vec<(String, PagePlace)> = classroom_addresses(local.is_ipv6())
+    let mut urls: Vec<(String, PagePlace)> = interfaces::reachable(local.is_ipv6())
         .into_iter()
         .map(|(interface, ip)| (url(ip), PagePlace::Interface(interface)))
         .collect();

@@ -12,7 +12,7 @@
 //! [`server`]: crate::net::tcp_server
 //! [`udp_server`]: crate::net::udp_server
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,16 +23,17 @@ use tokio::sync::{oneshot, watch};
 use crate::capture::{self, Capture, Captured};
 use crate::claim::{Look, observe_off_thread};
 pub use crate::commands::classroom::Classroom;
-use crate::commands::classroom::{Running, start_classroom};
+use crate::commands::classroom::{Running, Server, start_classroom};
 use crate::commands::reporter::{Reporter, SeenSockets};
-use crate::kernel::{Attribution, Kernel, OwnSockets, PortSide, Proto, Query};
+use crate::kernel::{Attribution, Kernel, OwnSockets, Proto, Query};
 use crate::lang::errors::{self as errors, Doing};
 use crate::lang::{self, Lang, serve as says};
 use crate::net::activity::Activity;
 use crate::net::bind;
+use crate::net::interfaces;
 use crate::net::tcp_server::{self, Config, Hooks, WhenFull};
 use crate::net::udp_server::{self, Clients};
-use crate::os::{self, shutdown};
+use crate::os;
 use crate::output::{self, Output};
 
 /// What `serve` was asked to do.
@@ -181,12 +182,16 @@ impl Watchers {
             own,
             output,
         } = served;
-        let classroom = start_classroom(
-            options,
+        let server = Server {
             proto,
             local,
             own,
             output,
+            banner: options.banner.is_some(),
+        };
+        let classroom = start_classroom(
+            &options.classroom,
+            server,
             activity.clone(),
             udp_clients.clone(),
         );
@@ -240,34 +245,13 @@ fn report_snapshots(
 ) -> tokio::task::JoinHandle<Option<crate::claim::verdict::Verdict>> {
     let reporter = Reporter {
         table: Arc::new(Kernel),
-        query: server_query(proto, port),
+        query: Query::server_side(proto, port),
         attribution: Attribution::Own(own.clone()),
         output: output.clone(),
         udp_clients,
         seen: Some(seen.clone()),
     };
     tokio::spawn(reporter.follow(activity))
-}
-
-/// The server's side of the port: sockets whose local port is `port`.
-pub(super) fn server_query(proto: Proto, port: u16) -> Query {
-    Query {
-        proto,
-        port,
-        side: PortSide::Local,
-    }
-}
-
-/// A future that completes on SIGINT/SIGTERM (the server's shutdown), and a
-/// receiver that then says which signal it was, for the summary line. The
-/// signals are caught from this call on (see [`shutdown::caught`]).
-pub(super) fn stop_on_signal() -> (impl Future<Output = ()>, oneshot::Receiver<&'static str>) {
-    let (signal_tx, signal_rx) = oneshot::channel();
-    let caught = shutdown::caught();
-    let stop = async move {
-        let _ = signal_tx.send(caught.await);
-    };
-    (stop, signal_rx)
 }
 
 /// Starts the capture `--capture` asked for, on the port the server will use.
@@ -340,7 +324,7 @@ impl CaptureTableSide {
     /// up here).
     async fn sockets_serving(&self, captured: &Captured, port: u16, proto: Proto) -> usize {
         let look = Look::new(
-            server_query(proto, port),
+            Query::server_side(proto, port),
             Attribution::Own(self.own.clone()),
         );
         if let Ok(now) = observe_off_thread(Arc::new(Kernel), look).await {
@@ -379,7 +363,7 @@ fn announce(proto: Proto, local: SocketAddr, lang: Lang) {
     let mut lines = vec![says::listening(lang, proto.into(), local)];
     if local.ip().is_unspecified() {
         let stack = says::stack(lang, local.is_ipv6());
-        let addresses = classroom_addresses(local.is_ipv6());
+        let addresses = interfaces::reachable(local.is_ipv6());
         if addresses.is_empty() {
             lines.push(output::message(&says::open_but_alone(lang, stack)));
         } else {
@@ -407,31 +391,6 @@ fn announce(proto: Proto, local: SocketAddr, lang: Lang) {
          --from 127.0.0.2,127.0.0.3,127.0.0.4 --message hello"
     ));
     eprintln!("{}", lines.join("\n"));
-}
-
-/// The addresses of this machine's network interfaces that other machines
-/// can reach: not loopback, not IPv6 link-local (which needs an interface
-/// name to be usable), and IPv6 only if the server listens on IPv6.
-pub(super) fn classroom_addresses(ipv6: bool) -> Vec<(String, IpAddr)> {
-    let Ok(networks) = sysinfo::Networks::new_with_refreshed_list() else {
-        return Vec::new();
-    };
-    let mut addresses: Vec<(String, IpAddr)> = networks
-        .iter()
-        .flat_map(|(name, data)| {
-            let name = name.to_string_lossy().into_owned();
-            data.ip_networks()
-                .iter()
-                .map(move |net| (name.clone(), net.addr))
-        })
-        .filter(|(_, ip)| !ip.is_loopback() && !ip.is_unspecified())
-        .filter(|(_, ip)| match ip {
-            IpAddr::V4(_) => true,
-            IpAddr::V6(v6) => ipv6 && !v6.is_unicast_link_local(),
-        })
-        .collect();
-    addresses.sort();
-    addresses
 }
 
 /// One connection per open file the process may have, minus a reserve

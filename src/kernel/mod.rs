@@ -33,10 +33,12 @@ pub mod other;
 #[cfg(not(target_os = "linux"))]
 use other as imp;
 
+pub mod attribution;
 pub mod model;
 pub mod own;
 pub mod portable;
 
+pub use attribution::Attribution;
 pub use model::*;
 pub use own::{AsSocket, OwnSocket, OwnSockets, Registration, SocketId, socket_fd, socket_inode};
 

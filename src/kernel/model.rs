@@ -10,8 +10,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::own::OwnSockets;
-
 /// The transport protocol of a socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -220,18 +218,16 @@ pub struct Query {
     pub side: PortSide,
 }
 
-/// How to find the processes that hold the sockets.
-#[derive(Clone, Debug)]
-pub enum Attribution {
-    /// Search the processes of the machine, as `ss -p` and `lsof` do, but stop as
-    /// soon as every socket has a holder.
-    Search,
-    /// The caller holds the sockets it cares about and registered them (by inode,
-    /// or by their ends where there are no inodes): no search at all. Sockets
-    /// not registered are left without a holder.
-    Own(OwnSockets),
-    /// Leave every socket without a holder.
-    None,
+impl Query {
+    /// The server's side of `port`: sockets whose local port is `port`
+    /// (`ss 'sport = :P'`).
+    pub fn server_side(proto: Proto, port: u16) -> Query {
+        Query {
+            proto,
+            port,
+            side: PortSide::Local,
+        }
+    }
 }
 
 /// The answer to a [`Query`]: the sockets, and what could not be read.

@@ -17,7 +17,8 @@
 //!   (after `fork`) is listed once per holder; and a process that exits during
 //!   the walk leaves an error item, which [`super::portable`] skips and counts.
 
-use super::model::{Attribution, KernelSocket, Note, Query, TableError, TableRead, holder};
+use super::attribution::Attribution;
+use super::model::{KernelSocket, Note, Query, TableError, TableRead, holder};
 
 pub fn read_socket_table(
     query: &Query,

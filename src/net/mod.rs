@@ -6,10 +6,12 @@
 //! * [`tcp_server`]: the TCP echo server: one listening socket, one accepted
 //!   socket per client, all on the same local port;
 //! * [`udp_server`]: the UDP echo server: one socket for every client;
+//! * [`interfaces`]: the addresses other machines can reach this one on;
 //! * [`client`]: TCP and UDP clients, from chosen source addresses.
 
 pub mod activity;
 pub mod bind;
 pub mod client;
+pub mod interfaces;
 pub mod tcp_server;
 pub mod udp_server;

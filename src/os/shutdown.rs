@@ -57,3 +57,18 @@ pub fn caught() -> impl Future<Output = &'static str> + Send + 'static {
         signal()
     }
 }
+
+/// A future that completes on SIGINT/SIGTERM (a server's shutdown), and a
+/// receiver that then says which signal it was, for the summary line. The
+/// signals are caught from this call on (see [`caught`]).
+pub fn stop_and_say() -> (
+    impl Future<Output = ()> + Send + 'static,
+    tokio::sync::oneshot::Receiver<&'static str>,
+) {
+    let (signal_tx, signal_rx) = tokio::sync::oneshot::channel();
+    let caught = caught();
+    let stop = async move {
+        let _ = signal_tx.send(caught.await);
+    };
+    (stop, signal_rx)
+}

@@ -24,7 +24,7 @@
 use comfy_table::Cell;
 use serde_json::{Value, json};
 
-use super::{apply_color_choice, markdown_style, new_table};
+use super::table::{apply_color_choice, markdown_style, new_table};
 use crate::capture::{CaptureEvidence, Segment};
 use crate::view::labels::Labels;
 

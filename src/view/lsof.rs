@@ -20,7 +20,7 @@
 
 use comfy_table::{Cell, Table};
 
-use super::{DIFFERING, SHARED, build_table, cell, or_dash};
+use super::table::{DIFFERING, SHARED, build_table, cell, or_dash};
 use crate::claim::snapshot::{Role, Row};
 use crate::kernel::{Holder, KernelSocket, Proto};
 use crate::view::labels::Labels;

@@ -23,70 +23,32 @@ pub mod live;
 pub mod lsof;
 pub mod mermaid;
 pub mod netstat;
+mod options;
 pub mod qr;
 pub mod report;
+mod table;
+mod text;
+
+use table::{Fit, fit, markdown_style, push_table, rows_to_show};
+
+pub use options::{Format, TableOptions, ViewKind};
+pub use text::{
+    display_width, note_line, note_text, outcome_word, prose, show, underline, underlined, wrap,
+};
 
 use std::collections::{BTreeMap, HashSet};
 
 use crate::kernel::{SocketState, addr_key};
 
-use comfy_table::{Cell, Color, ColumnConstraint, Table};
-
 use crate::claim::snapshot::{Role, Row, Snapshot};
 use crate::claim::verdict::{Outcome, Verdict};
-use crate::kernel::Note;
 use crate::lang::tables::RoleWord;
 use crate::lang::{self, Lang};
 use crate::view::labels::Labels;
 
-/// The output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// Tables and a verdict, for people.
-    Table,
-    /// One JSON object per snapshot, one per line.
-    Json,
-    /// GitHub-flavoured Markdown tables, for lecture notes.
-    Markdown,
-    /// A Mermaid diagram (renders on GitHub): clients, the one port, the sockets.
-    Mermaid,
-}
-
-/// Which table(s) to print.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ViewKind {
-    /// `netstat -tanp`: one row per socket.
-    Netstat,
-    /// `lsof -i`: one row per process holding a socket.
-    Lsof,
-    /// Both tables.
-    Both,
-}
-
-/// How to draw the tables.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TableOptions {
-    pub view: ViewKind,
-    /// Colour the shared port and the differing remote ends (only on a terminal
-    /// and when NO_COLOR is unset; the caller decides).
-    pub color: bool,
-    /// More rows than this are summarised.
-    pub max_rows: usize,
-    /// GitHub-flavoured Markdown tables instead of netstat's plain columns.
-    pub markdown: bool,
-    /// The columns plain text must fit in (Markdown is not wrapped: it is
-    /// laid out by whatever renders it).
-    pub width: usize,
-}
-
 // Colours must read on a black terminal and on a white projector screen
 // alike: the dark (standard) green and magenta do; yellow and the bright
 // colours all but vanish on white.
-
-/// The colour of the column every accepted socket shares.
-const SHARED: Color = Color::DarkGreen;
-/// The colour of the column that tells them apart.
-const DIFFERING: Color = Color::DarkMagenta;
 
 /// The tables and the verdict, as text ending in a newline.
 ///
@@ -196,25 +158,6 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
     out
 }
 
-/// A note in words: `note: 2 processes could not be read ...`.
-pub fn note_line(note: &Note, lang: Lang) -> String {
-    format!("{}: {}", lang::notes::label(lang), note_text(note, lang))
-}
-
-/// What a note says, in `lang` (also the JSON `notes[]` strings).
-pub fn note_text(note: &Note, lang: Lang) -> String {
-    match note {
-        Note::Unreadable { processes, sockets } => {
-            lang::notes::unreadable(lang, *processes, *sockets)
-        }
-        Note::NoProcessList { path, error } => lang::notes::no_process_list(lang, path, error),
-        Note::SocketsUnreadable { sockets, first } => {
-            lang::notes::sockets_unreadable(lang, *sockets, first)
-        }
-        Note::ClientSideOnly { port } => lang::notes::client_side_only(lang, *port),
-    }
-}
-
 /// [`mirror_line`] when the snapshot has client sockets (the clients' side
 /// may hold only leftovers, such as TIME_WAIT).
 fn mirror_line_if_any(snapshot: &Snapshot, lang: Lang) -> String {
@@ -223,137 +166,6 @@ fn mirror_line_if_any(snapshot: &Snapshot, lang: Lang) -> String {
     } else {
         String::new()
     }
-}
-
-/// A paragraph of prose, wrapped to the width (not in Markdown, which its
-/// renderer lays out), ending in a newline.
-pub fn prose(text: &str, options: &TableOptions) -> String {
-    let text = text.trim_end_matches('\n');
-    if options.markdown {
-        format!("{text}\n")
-    } else {
-        format!("{}\n", wrap(text, options.width))
-    }
-}
-
-/// A heading wrapped at `width` (like prose) and underlined with `rule`
-/// across its widest line, as the eye sees it: `Title\n=====\n`.
-pub fn underlined(title: &str, rule: char, width: usize) -> String {
-    let title = wrap(title, width);
-    format!("{title}\n{}\n", underline(&title, rule))
-}
-
-/// Wraps `text` at spaces so that no line is wider than `width` columns. A
-/// word longer than the width (an IPv6 address with its port) stays whole
-/// on a line of its own: cutting it would change what it says. Colour codes
-/// take no columns; lines already broken stay broken.
-pub fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / width.max(1));
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let mut column = 0;
-        for word in line.split(' ') {
-            let len = display_width(word);
-            if column > 0 && column + 1 + len > width {
-                out.push('\n');
-                column = 0;
-            } else if column > 0 {
-                out.push(' ');
-                column += 1;
-            }
-            out.push_str(word);
-            column += len;
-        }
-    }
-    out
-}
-
-/// The columns `text` takes on a terminal, less the ANSI colour codes
-/// (`ESC [ ... m`), which take none.
-///
-/// Columns, not characters: a Hangul syllable (or any East Asian wide
-/// character) takes two columns, so `"포트"` is 4 columns wide though it is
-/// 2 characters (and 6 bytes). Counting characters would make a Korean
-/// heading's underline half as long as the heading, and wrap Korean prose
-/// past the edge of the screen. The widths are Unicode's (East Asian Width),
-/// through the `unicode-width` crate, as terminals use them.
-pub fn display_width(text: &str) -> usize {
-    use unicode_width::UnicodeWidthChar;
-    let mut width = 0;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            // Skip to the end of the escape sequence.
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            width += c.width().unwrap_or(0);
-        }
-    }
-    width
-}
-
-/// A line of `rule` characters as wide on screen as the widest line of
-/// `heading` (`=====` under a title, `-----` under a step).
-pub fn underline(heading: &str, rule: char) -> String {
-    let width = heading.lines().map(display_width).max().unwrap_or(0);
-    rule.to_string().repeat(width)
-}
-
-/// What [`fit`] did to a table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Fit {
-    /// It fits as built (two spaces between columns, as netstat prints).
-    AsBuilt,
-    /// It fits with one space between columns, or fits nowhere narrower
-    /// (its values alone are wider than the width, and none is cut).
-    Closer,
-    /// Some of its expendable columns are left out.
-    LeftOut,
-}
-
-/// Fits a plain-text table into `options.width` without cutting a value:
-/// first with one space between columns instead of two, then without the
-/// `expendable` columns. Markdown tables are left as they are.
-fn fit(table: &mut Table, options: &TableOptions, expendable: &[usize]) -> Fit {
-    if options.markdown || table_width(table) <= options.width {
-        return Fit::AsBuilt;
-    }
-    for column in table.column_iter_mut() {
-        column.set_padding((0, 1));
-    }
-    if table_width(table) <= options.width || expendable.is_empty() {
-        return Fit::Closer;
-    }
-    for &index in expendable {
-        if let Some(column) = table.column_mut(index) {
-            column.set_constraint(ColumnConstraint::Hidden);
-        }
-    }
-    Fit::LeftOut
-}
-
-/// The width of a plain table's longest line as [`push_table`] prints it
-/// (the last column's right padding is trimmed).
-fn table_width(table: &Table) -> usize {
-    let widths = table.column_max_content_widths();
-    let visible: Vec<usize> = table
-        .column_iter()
-        .zip(widths)
-        .filter(|(column, _)| !column.is_hidden())
-        .map(|(column, width)| usize::from(width) + usize::from(column.padding_width()))
-        .collect();
-    let last_padding = table
-        .column_iter()
-        .rev()
-        .find(|column| !column.is_hidden())
-        .map_or(0, |column| usize::from(column.padding_width()));
-    visible.iter().sum::<usize>().saturating_sub(last_padding)
 }
 
 /// What the clients' own sockets show: each has its own local port, and all
@@ -406,55 +218,6 @@ pub fn verdict_line(verdict: &Verdict, labels: &Labels, color: bool) -> String {
     )
 }
 
-/// The one-word outcome: HOLDS, FAILS, NOT ENOUGH EVIDENCE (성립, 불성립,
-/// 증거 부족).
-pub fn outcome_word(outcome: Outcome, lang: Lang) -> &'static str {
-    match outcome {
-        Outcome::Holds => lang::verdict::holds_word(lang),
-        Outcome::Fails => lang::verdict::fails_word(lang),
-        Outcome::NotEnoughEvidence => lang::verdict::not_enough_word(lang),
-    }
-}
-
-/// Switches a table to GitHub Markdown (`| a | b |` with a header rule).
-fn markdown_style(table: &mut Table, markdown: bool) {
-    if markdown {
-        table.load_style(comfy_table::presets::ASCII_MARKDOWN);
-        for column in table.column_iter_mut() {
-            column.set_padding((1, 1));
-        }
-    }
-}
-
-fn push_table(out: &mut String, title: &str, table: &Table) {
-    // Markdown needs a blank line around a table for it to render.
-    let markdown = table.style() == comfy_table::presets::ASCII_MARKDOWN;
-    out.push_str(title);
-    out.push_str(if markdown { ":\n\n" } else { ":\n" });
-    for line in table.lines() {
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    if markdown {
-        out.push('\n');
-    }
-}
-
-/// The rows to draw: all of them, or the first and last few when there are
-/// more than `max_rows`; and how many were cut.
-fn rows_to_show(rows: &[Row], max_rows: usize) -> (Vec<&Row>, usize) {
-    if rows.len() <= max_rows {
-        return (rows.iter().collect(), 0);
-    }
-    let head = max_rows.div_ceil(2);
-    let tail = max_rows - head;
-    let shown = rows[..head]
-        .iter()
-        .chain(&rows[rows.len() - tail..])
-        .collect();
-    (shown, rows.len() - max_rows)
-}
-
 /// A few lines that say what a long table holds: counts per state and role,
 /// and how many distinct remote addresses and ends.
 fn summary(snapshot: &Snapshot, lang: Lang) -> String {
@@ -499,77 +262,6 @@ fn role_word(role: Role) -> RoleWord {
         Role::Client => RoleWord::Client,
         Role::Other => RoleWord::Other,
     }
-}
-
-/// A table with netstat's look: no borders, columns padded.
-fn new_table(header: &[&str]) -> Table {
-    let mut table = Table::new();
-    table
-        .load_style(comfy_table::presets::NOTHING)
-        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
-        .set_header(header.iter().map(Cell::new).collect::<Vec<_>>());
-    for column in table.column_iter_mut() {
-        column.set_padding((0, 2));
-    }
-    table
-}
-
-/// A cell, coloured when `color` is set.
-fn cell(text: String, color: Option<Color>) -> Cell {
-    match color {
-        Some(c) => Cell::new(text).fg(c),
-        None => Cell::new(text),
-    }
-}
-
-/// Forces comfy-table to emit (or not emit) colour codes, whatever the
-/// terminal: the caller already decided.
-fn apply_color_choice(table: &mut Table, color: bool) {
-    if color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-}
-
-/// A table with `header` and, for each row, the lines `lines(row)` gives
-/// (netstat: one per socket; lsof: one per holder), with the cut marker
-/// where a long table leaves rows out (`cut` rows after the first half).
-fn build_table(
-    header: &[&str],
-    rows: &[&Row],
-    cut: usize,
-    color: bool,
-    lines: impl Fn(&Row) -> Vec<Vec<Cell>>,
-) -> Table {
-    let mut table = new_table(header);
-    apply_color_choice(&mut table, color);
-    let head = rows.len().div_ceil(2);
-    for (i, row) in rows.iter().enumerate() {
-        if cut > 0 && i == head {
-            table.add_row(cut_marker(header.len()));
-        }
-        for line in lines(row) {
-            table.add_row(line);
-        }
-    }
-    table
-}
-
-/// The marker row standing for the rows a long table leaves out (the summary
-/// above the table says how many).
-fn cut_marker(columns: usize) -> Vec<Cell> {
-    vec![Cell::new("..."); columns]
-}
-
-/// `-` for a value this OS could not give.
-fn or_dash(value: Option<String>) -> String {
-    value.unwrap_or_else(|| "-".to_string())
-}
-
-/// Bytes as a quoted string, invalid UTF-8 and control characters escaped.
-pub fn show(bytes: &[u8]) -> String {
-    format!("\"{}\"", bytes.escape_ascii())
 }
 
 #[cfg(test)]

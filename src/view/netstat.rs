@@ -16,7 +16,7 @@
 
 use comfy_table::{Cell, Table};
 
-use super::{DIFFERING, SHARED, build_table, cell, or_dash};
+use super::table::{DIFFERING, SHARED, build_table, cell, or_dash};
 use crate::claim::snapshot::{Role, Row};
 use crate::kernel::{KernelSocket, Proto, SocketState};
 use crate::view::labels::Labels;

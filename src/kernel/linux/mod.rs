@@ -6,9 +6,8 @@ mod sock_diag;
 use std::io;
 use std::path::Path;
 
-use super::model::{
-    Attribution, KernelSocket, Note, Query, TableError, TableRead, holder, sort_sockets,
-};
+use super::attribution::Attribution;
+use super::model::{KernelSocket, Note, Query, TableError, TableRead, holder, sort_sockets};
 
 /// Reads the sockets matching `query` and finds their holders.
 ///
