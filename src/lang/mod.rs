@@ -15,10 +15,12 @@
 //! **The message table.** Every sentence is a function of this module's
 //! submodules, one per area ([`demo`], [`verdict`], [`tables`], [`notes`],
 //! [`capture`], [`diagram`], [`serve`], [`connect`], [`inspect`], [`scale`],
-//! [`errors`]), and each function `match`es on [`Lang`] with one arm per
-//! language and no wildcard. A language added to [`Lang`] therefore fails
-//! the build at every sentence not yet written in it; a sentence cannot be
-//! forgotten, and its arguments are checked by the compiler like any call.
+//! [`errors`], and the live page's [`web`]), and each function `match`es on
+//! [`Lang`] with one arm per language and no wildcard (the page's words are
+//! one struct per language, whose literal must name every field). A
+//! language added to [`Lang`] therefore fails the build at every sentence
+//! not yet written in it; a sentence cannot be forgotten, and its arguments
+//! are checked by the compiler like any call.
 //!
 //! Why code and not a catalogue of strings (rust-i18n, Fluent): the two
 //! languages do not differ only in words. Korean puts the verb last, counts
@@ -60,6 +62,7 @@ pub mod scale;
 pub mod serve;
 pub mod tables;
 pub mod verdict;
+pub mod web;
 
 use std::ffi::OsStr;
 use std::sync::OnceLock;

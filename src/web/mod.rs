@@ -106,12 +106,14 @@ impl Web {
     /// The web side for a server whose table is read from `source`, writing
     /// values with `output`'s labels.
     pub fn new(source: Source, output: Arc<Output>, place: &Where, max_viewers: usize) -> Web {
+        // The page speaks the run's language, like everything else it prints.
+        let page = page::Page::new(place, output.labels.lang());
         Web(Arc::new(Inner {
             source,
             output,
             hub: Hub::new(max_viewers),
             browsers: Browsers::new(),
-            page: page::Page::new(place),
+            page,
             reads: Semaphore::new(1),
         }))
     }

@@ -2,22 +2,30 @@
 //! the binary (`include_str!`), so nothing is read from the file system and
 //! nothing is downloaded: a classroom may be offline.
 //!
-//! The server fills in only a few values (the port, the page's address and
-//! its QR code) and escapes each one; everything else on the page comes
-//! from the event stream as JSON, which the script writes with `textContent`,
-//! so a value can never become markup. On top of that, the response's
-//! Content-Security-Policy lets the browser run only the page's own script
-//! and style (marked with a number used once, a *nonce*), load nothing from
-//! anywhere, and connect only back to this server.
+//! The server fills in the template's `{{NAME}}` holes once, when it starts:
+//! the page's words in the run's language ([`crate::lang::web`]), the port,
+//! the page's address and its QR code. Every word and value is escaped
+//! ([`escape`]); the script's words go in as one JSON object, made safe
+//! inside a `<script>` element ([`script_json`]). Everything else on the
+//! page comes from the event stream as JSON, which the script writes with
+//! `textContent`, so a value can never become markup. On top of that, the
+//! response's Content-Security-Policy lets the browser run only the page's
+//! own script and style (marked with a number used once, a *nonce*), load
+//! nothing from anywhere, and connect only back to this server.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::http::Response;
+use crate::lang::Lang;
+use crate::lang::web::{self as words, Mark, PageText, Piece};
 
-/// The page, with `{{...}}` where values go.
+/// The page, with `{{NAME}}` where values go.
 const TEMPLATE: &str = include_str!("page.html");
+
+/// The hole each response fills with its own nonce.
+const NONCE: &str = "NONCE";
 
 /// What the page says about where it is.
 #[derive(Clone, Debug, Default)]
@@ -30,35 +38,22 @@ pub struct Where {
     pub host: Option<String>,
 }
 
-/// The page, filled in once; only the nonce changes per response.
+/// The page, filled in once: the text between the places where the nonce
+/// goes, so that a response only joins them (and no value filled in once
+/// can be mistaken for a hole later).
 #[derive(Debug)]
 pub struct Page {
-    html: String,
+    parts: Vec<String>,
     nonces: Nonces,
 }
 
 impl Page {
-    pub fn new(place: &Where) -> Page {
-        let qr = place
-            .url
-            .as_deref()
-            .and_then(crate::view::qr::svg)
-            .unwrap_or_default();
-        let url = place
-            .url
-            .as_deref()
-            .map_or_else(|| "(address hidden: --redact)".to_string(), escape);
-        let host = place
-            .host
-            .as_deref()
-            .map_or_else(|| "HOST".to_string(), escape);
-        let html = TEMPLATE
-            .replace("{{PORT}}", &place.port.to_string())
-            .replace("{{URL}}", &url)
-            .replace("{{HOST}}", &host)
-            .replace("{{QR}}", &qr);
+    /// The page for a server at `place`, in `lang`.
+    pub fn new(place: &Where, lang: Lang) -> Page {
+        let text = words::page(lang);
+        let parts = fill(TEMPLATE, |name| value(name, place, lang, &text));
         Page {
-            html,
+            parts,
             nonces: Nonces::default(),
         }
     }
@@ -66,7 +61,7 @@ impl Page {
     /// The page as a response, with a fresh nonce in its policy.
     pub fn response(&self) -> Response {
         let nonce = self.nonces.next();
-        let body = self.html.replace("{{NONCE}}", &nonce);
+        let body = self.parts.join(&nonce);
         Response::new(200, "text/html; charset=utf-8", body.into_bytes()).header(
             "Content-Security-Policy",
             format!(
@@ -75,6 +70,115 @@ impl Page {
                  frame-ancestors 'none'"
             ),
         )
+    }
+}
+
+/// What goes into the hole `name`: HTML, already escaped where it holds
+/// text. `None` for a name this page does not know (a test makes sure
+/// there is none).
+fn value(name: &str, place: &Where, lang: Lang, text: &PageText) -> Option<String> {
+    let html = |pieces: &[Piece]| rich(pieces, place, text);
+    Some(match name {
+        "LANG" => lang.code().to_string(),
+        "TITLE" => escape(&plain(text.title, place, text)),
+        "HEADING" => html(text.heading),
+        "WAITING_WORD" => escape(text.waiting_word),
+        "WAITING" => escape(text.waiting),
+        "CONNECTING" => escape(text.connecting),
+        "QR" => place
+            .url
+            .as_deref()
+            .and_then(crate::view::qr::svg)
+            .unwrap_or_default(),
+        "URL" => escape(place.url.as_deref().unwrap_or(text.address_hidden)),
+        "OPEN_HINT" => html(text.open_hint),
+        "WHY_HEADING" => escape(text.why_heading),
+        "WHY" => html(text.why),
+        "YOURS_HEADING" => html(text.yours_heading),
+        "YOURS" => escape(text.yours),
+        "LEGEND" => html(text.legend),
+        "STRINGS" => script_json(&text.script),
+        _ => return None,
+    })
+}
+
+/// `template` with every `{{NAME}}` hole replaced by `value(NAME)`, in one
+/// pass (so nothing filled in is read again), cut where [`NONCE`] goes. A
+/// hole `value` does not know stays as it is.
+fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let Some(length) = rest[start + 2..].find("}}") else {
+            break;
+        };
+        let name = &rest[start + 2..start + 2 + length];
+        let hole = &rest[start..start + 4 + length];
+        part.push_str(&rest[..start]);
+        if name == NONCE {
+            parts.push(std::mem::take(&mut part));
+        } else {
+            part.push_str(value(name).as_deref().unwrap_or(hole));
+        }
+        rest = &rest[start + hole.len()..];
+    }
+    part.push_str(rest);
+    parts.push(part);
+    parts
+}
+
+/// A sentence as HTML: its text escaped, its values marked up.
+fn rich(pieces: &[Piece], place: &Where, text: &PageText) -> String {
+    let mut out = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Text(words) => out.push_str(&escape(words)),
+            Piece::Port => out.push_str(&format!("<span class=\"port\">{}</span>", place.port)),
+            Piece::Nc => {
+                let host = place.host.as_deref().unwrap_or(text.host_placeholder);
+                out.push_str(&format!("<code>nc {} {}</code>", escape(host), place.port));
+            }
+            Piece::Badge(mark) => out.push_str(&badge(*mark, text)),
+        }
+    }
+    out
+}
+
+/// A badge as the table shows it: the same class the script gives it.
+fn badge(mark: Mark, text: &PageText) -> String {
+    format!(
+        "<span class=\"badge {}\">{}</span>",
+        mark.key(),
+        escape(text.script.badges.word(mark))
+    )
+}
+
+/// A sentence as plain text (for the title, where no markup goes).
+fn plain(pieces: &[Piece], place: &Where, text: &PageText) -> String {
+    let host = place.host.as_deref().unwrap_or(text.host_placeholder);
+    pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(words) => (*words).to_string(),
+            Piece::Port => place.port.to_string(),
+            Piece::Nc => format!("nc {host} {}", place.port),
+            Piece::Badge(mark) => text.script.badges.word(*mark).to_string(),
+        })
+        .collect()
+}
+
+/// The script's words as a JavaScript value: JSON, with every `<` written
+/// `\u003c`. Inside a `<script>` element the HTML parser looks only for
+/// `</script` (and `<!--`), never at JavaScript quoting, so a word holding
+/// `</script>` would end the element there; with no `<` left, nothing can.
+/// The JSON means the same (`\u003c` is `<` in a JSON or JavaScript string).
+fn script_json(script: &words::Script) -> String {
+    match serde_json::to_string(script) {
+        Ok(json) => json.replace('<', "\\u003c"),
+        // A struct of strings always serialises; were it ever not to, the
+        // page would still work, with the words missing.
+        Err(_) => "{}".to_string(),
     }
 }
 
@@ -116,6 +220,27 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+
+    fn place() -> Where {
+        Where {
+            port: 12000,
+            url: Some("http://10.0.0.1:12000/<x>".into()),
+            host: Some("10.0.0.1".into()),
+        }
+    }
+
+    fn body(page: &Page) -> String {
+        String::from_utf8(page.response().body).unwrap()
+    }
+
+    /// The script's words, read back from the page as the browser reads
+    /// them.
+    fn embedded_words(html: &str) -> Value {
+        let start = html.find("const T = ").unwrap() + "const T = ".len();
+        let end = start + html[start..].find(";\n").unwrap();
+        serde_json::from_str(&html[start..end]).unwrap()
+    }
 
     #[test]
     fn markup_in_a_value_becomes_text() {
@@ -127,18 +252,14 @@ mod tests {
 
     #[test]
     fn the_page_is_filled_in_and_each_response_has_its_own_nonce() {
-        let page = Page::new(&Where {
-            port: 12000,
-            url: Some("http://10.0.0.1:12000/<x>".into()),
-            host: Some("10.0.0.1".into()),
-        });
-        let one = String::from_utf8(page.response().body).unwrap();
-        let two = String::from_utf8(page.response().body).unwrap();
+        let page = Page::new(&place(), Lang::En);
+        let one = body(&page);
+        let two = body(&page);
         assert!(!one.contains("{{"), "a placeholder left");
         assert!(one.contains("http://10.0.0.1:12000/&lt;x&gt;"));
         assert!(!one.contains("/<x>"));
         assert!(one.contains("<svg"), "the QR code");
-        assert!(one.contains("nc 10.0.0.1 12000"));
+        assert!(one.contains("<code>nc 10.0.0.1 12000</code>"));
         assert_ne!(one, two);
         let response = page.response();
         let policy = &response
@@ -158,15 +279,88 @@ mod tests {
         assert_eq!(body.matches(&format!("nonce=\"{nonce}\"")).count(), 2);
     }
 
+    /// Every hole of the template is filled in every language, with that
+    /// language's words, and the script's words arrive as JSON the
+    /// browser can read.
+    #[test]
+    fn every_language_fills_every_hole() {
+        for lang in Lang::ALL {
+            let html = body(&Page::new(&place(), lang));
+            assert!(!html.contains("{{"), "{lang:?}: a hole left");
+            assert!(
+                html.contains(&format!("<html lang=\"{}\">", lang.code())),
+                "{lang:?}"
+            );
+            let text = words::page(lang);
+            assert!(html.contains(&escape(text.why_heading)), "{lang:?}");
+            let words = embedded_words(&html);
+            assert_eq!(
+                words["outcomes"]["holds"],
+                crate::lang::verdict::holds_word(lang)
+            );
+            assert_eq!(words["badges"]["you"], text.script.badges.you);
+            assert_eq!(words["live"], text.script.live);
+            // The badges in the explanation are the table's own.
+            for mark in [Mark::You, Mark::New, Mark::Closed] {
+                assert!(html.contains(&badge(mark, &text)), "{lang:?}: {mark:?}");
+            }
+        }
+    }
+
+    /// The Korean page is Korean, around the same values: the port, the
+    /// `nc` command, and classes and ids that do not change.
+    #[test]
+    fn the_korean_page_reads_korean() {
+        let html = body(&Page::new(&place(), Lang::Ko));
+        assert!(html.contains("<title>sameport: 12000번 포트, 실시간</title>"));
+        assert!(html.contains("<h1><span class=\"port\">12000</span>번 포트의 모든 연결"));
+        assert!(html.contains("<span class=\"badge you\">나</span>"));
+        assert!(html.contains("<code>nc 10.0.0.1 12000</code>에 한 줄을"));
+        assert!(html.contains("id=\"outcome\" class=\"waiting\">대기 중<"));
+        assert!(html.contains("4-튜플"));
+        assert!(!html.contains("Why several rows"));
+        assert_eq!(embedded_words(&html)["outcomes"]["fails"], "불성립");
+    }
+
+    /// Under `--redact` the page shows no address, in either language.
     #[test]
     fn redacted_pages_show_no_address() {
-        let page = Page::new(&Where {
+        let hidden = Where {
             port: 12000,
             url: None,
             host: None,
+        };
+        let en = body(&Page::new(&hidden, Lang::En));
+        assert!(en.contains("address hidden"));
+        assert!(en.contains("<code>nc HOST 12000</code>"));
+        assert!(!en.contains("<svg"));
+        let ko = body(&Page::new(&hidden, Lang::Ko));
+        assert!(ko.contains("(주소 숨김: --redact)"));
+        assert!(!ko.contains("<svg"));
+    }
+
+    /// A word holding `</script>` cannot end the script element: no `<`
+    /// reaches the page, and the JSON still means the same words.
+    #[test]
+    fn the_script_words_cannot_close_the_script() {
+        let hostile = "</script><script>alert(1)</script><!--";
+        let script = words::Script {
+            reconnecting: hostile,
+            ..words::page(Lang::En).script
+        };
+        let json = script_json(&script);
+        assert!(!json.contains('<'), "{json}");
+        let back: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["reconnecting"], hostile);
+    }
+
+    /// The holes are filled in one pass: a value that looks like a hole is
+    /// written as it is, never filled in again (not even with a nonce).
+    #[test]
+    fn a_value_is_never_read_as_a_hole() {
+        let parts = fill("a {{X}} b {{NONCE}} c {{UNKNOWN}}", |name| {
+            (name == "X").then(|| "{{NONCE}}{{X}}".to_string())
         });
-        let body = String::from_utf8(page.response().body).unwrap();
-        assert!(body.contains("address hidden"));
-        assert!(!body.contains("<svg"));
+        assert_eq!(parts, ["a {{NONCE}}{{X}} b ", " c {{UNKNOWN}}"]);
     }
 }

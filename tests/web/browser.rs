@@ -1,7 +1,8 @@
 //! The page in a real browser (Debian's `chromium`, headless), as a student
 //! sees it: rows appear, the verdict says HOLDS, the browser's own
 //! connection is marked "you", 20 rows fit a 1280x720 projector in light and
-//! dark, and a hostile process name is shown as text.
+//! dark, in English and in Korean, and a hostile process name is shown as
+//! text.
 //!
 //! Without chromium each test says so and passes; CI installs it
 //! (`.ci/run`), so there they run for real.
@@ -46,6 +47,28 @@ fn chromium_or_skip() -> Option<PathBuf> {
         );
     }
     found
+}
+
+/// Whether this machine has a font with Hangul (fontconfig says). Without
+/// one the browser draws every Korean letter as a box: the page still
+/// works, but its layout and screenshot would not be what a class sees.
+/// CI installs one (`.ci/run`, fonts-nanum) and must have it.
+fn korean_font_or_warn() {
+    let listed = std::process::Command::new("fc-list")
+        .arg(":lang=ko")
+        .output()
+        .map(|out| !out.stdout.is_empty())
+        .unwrap_or(false);
+    if !listed && std::env::var_os("SAMEPORT_REQUIRE_BROWSER").is_some() {
+        panic!(
+            "SAMEPORT_REQUIRE_BROWSER is set and no font has Hangul (apt-get install fonts-nanum)"
+        );
+    }
+    if !listed {
+        eprintln!(
+            "warning: no font with Hangul (apt-get install fonts-nanum): Korean shows as boxes"
+        );
+    }
 }
 
 /// The table as the page shows it: one object per row.
@@ -232,6 +255,131 @@ fn twenty_rows_fit_a_projector() {
     save("live-page-24-clients.png", &browser.screenshot());
     drop(browser);
     drop(clients);
+    let (status, _) = server.interrupt();
+    assert!(status.success());
+}
+
+/// `serve --lang ko`: the page speaks Korean, as the terminal does. The
+/// outcome word is the verdict's Korean word, the explanation (from the
+/// server's JSON) and the status line are Korean, the page's own rows are
+/// still marked (`data-marks` stays `you`, whatever the badge says), and
+/// 20 rows still fit 1280x720 in light and dark, Hangul being wider than
+/// Latin letters.
+#[test]
+fn the_page_speaks_korean() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    korean_font_or_warn();
+    let (server, port) = Running::serve_json(&["--lang", "ko"]);
+    let mut browser = Browser::launch(&chromium);
+    browser.open(&format!("http://127.0.0.1:{port}/"), 1280, 720);
+    assert!(
+        browser.wait_for(
+            "document.querySelectorAll('#rows tr[data-marks~=\"you\"]').length >= 1",
+            Duration::from_secs(20)
+        ),
+        "the page never marked its own connection: {:?}",
+        rows(&mut browser)
+    );
+    // Connected once the page is live, so that their rows are NEW.
+    let clients: Vec<TcpStream> = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+        .iter()
+        .map(|source| echo_client(source, port))
+        .collect();
+    assert!(
+        browser.wait_for(
+            "document.querySelectorAll('#rows tr[data-marks~=\"new\"]').length >= 3",
+            Duration::from_secs(10)
+        ),
+        "the clients' rows never appeared: {:?}",
+        rows(&mut browser)
+    );
+    let text = |browser: &mut Browser, js: &str| -> String {
+        browser.eval(js).as_str().unwrap_or_default().to_string()
+    };
+    assert_eq!(text(&mut browser, "document.documentElement.lang"), "ko");
+    assert_eq!(
+        text(
+            &mut browser,
+            "document.getElementById('outcome').textContent"
+        ),
+        "성립"
+    );
+    let explanation = text(
+        &mut browser,
+        "document.getElementById('explanation').textContent",
+    );
+    assert!(
+        explanation.contains("연결 소켓") && explanation.contains("명제가 성립한다"),
+        "{explanation}"
+    );
+    let status = text(
+        &mut browser,
+        "document.getElementById('status').textContent",
+    );
+    assert!(
+        status.starts_with(&format!("실시간: TCP {port}번 포트의 소켓 ")),
+        "{status}"
+    );
+    let aside = text(&mut browser, "document.querySelector('aside').innerText");
+    assert!(
+        aside.contains("브라우저 하나에 행이 여러 개인 이유"),
+        "{aside}"
+    );
+    assert!(aside.contains("지속 연결"), "{aside}");
+    assert!(!aside.contains("Why several"), "{aside}");
+    // The viewer's rows: the key stays `you`, the badge says 나.
+    let table = rows(&mut browser);
+    let yours: Vec<&Value> = table
+        .iter()
+        .filter(|r| r["marks"].as_str().unwrap_or("").contains("you"))
+        .collect();
+    assert!(!yours.is_empty(), "{table:?}");
+    for row in &yours {
+        assert_eq!(row["port"], port.to_string(), "{row}");
+        assert!(row["text"].as_str().unwrap_or("").contains('나'), "{row}");
+    }
+    let new = table
+        .iter()
+        .find(|r| r["marks"].as_str().unwrap_or("").contains("new"))
+        .unwrap();
+    assert!(
+        new["text"].as_str().unwrap_or("").contains("새 연결"),
+        "{new}"
+    );
+    assert_fits(&mut browser, "Korean, light");
+    save("live-page.ko.png", &browser.screenshot());
+    browser.color_scheme("dark");
+    assert_fits(&mut browser, "Korean, dark");
+    save("live-page.ko-dark.png", &browser.screenshot());
+
+    // Twenty-four clients more: 19 rows and the Korean summary line.
+    let more: Vec<TcpStream> = (0..24)
+        .map(|i| echo_client(&format!("127.0.0.{}", 5 + i % 4), port))
+        .collect();
+    assert!(
+        browser.wait_for(
+            "document.querySelector('#rows tr.more') !== null",
+            Duration::from_secs(20)
+        ),
+        "{:?}",
+        rows(&mut browser)
+    );
+    let table = rows(&mut browser);
+    assert_eq!(table.len(), 20, "19 rows and the summary: {table:?}");
+    let summary = table[19]["text"].as_str().unwrap_or("");
+    assert!(
+        summary.contains(&format!("모두 로컬 포트 {port}번")),
+        "{summary}"
+    );
+    assert_fits(&mut browser, "Korean, 20 rows, dark");
+    browser.color_scheme("light");
+    assert_fits(&mut browser, "Korean, 20 rows, light");
+    save("live-page.ko-24-clients.png", &browser.screenshot());
+
+    drop(browser);
+    drop((clients, more));
     let (status, _) = server.interrupt();
     assert!(status.success());
 }
