@@ -27,7 +27,7 @@ pub fn title(lang: Lang, experiment: Experiment) -> String {
                 Experiment::Tcp => "one TCP port, one socket per connection",
                 Experiment::Udp => "one UDP socket for every client",
                 Experiment::Both => "TCP and UDP side by side",
-                Experiment::Textbook => "the figure of section 3.2, on a real kernel",
+                Experiment::Textbook => "the textbook's figure, on a real kernel",
                 Experiment::Subnets => "clients from two other networks, one server port",
             };
             format!("sameport demo: {what} (Kurose & Ross, section 3.2)")
@@ -37,7 +37,7 @@ pub fn title(lang: Lang, experiment: Experiment) -> String {
                 Experiment::Tcp => "TCP 포트 하나, 연결마다 소켓 하나",
                 Experiment::Udp => "모든 클라이언트를 맡는 UDP 소켓 하나",
                 Experiment::Both => "TCP와 UDP 나란히 보기",
-                Experiment::Textbook => "3.2절의 그림을 실제 커널에서",
+                Experiment::Textbook => "교재의 그림을 실제 커널에서",
                 Experiment::Subnets => "다른 두 네트워크의 클라이언트, 서버 포트 하나",
             };
             format!("sameport 데모: {what} (Kurose & Ross, 3.2절)")
@@ -379,7 +379,7 @@ pub fn textbook_second_c(lang: Lang, server: SocketAddr) -> String {
 /// The connection the kernel must refuse.
 pub fn textbook_refused(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => "Host C tries a second connection from 127.0.0.3:26145",
+        Lang::En => "Host C tries the same connection again, from 127.0.0.3:26145",
         Lang::Ko => "호스트 C가 127.0.0.3:26145에서 같은 연결을 한 번 더 시도한다",
     }
 }
@@ -388,12 +388,12 @@ pub fn textbook_refused(lang: Lang) -> &'static str {
 pub fn textbook_refused_text(lang: Lang, error: &str) -> String {
     match lang {
         Lang::En => format!(
-            "The kernel refuses it: a 4-tuple can exist only once, because it is the connection's \
-             name. The error: {error}."
+            "The kernel refuses it. connect() reports: {error}. The 4-tuple is the connection's \
+             name, so no two connections can share one."
         ),
         Lang::Ko => format!(
-            "커널은 이 연결을 거부한다. 4-튜플은 연결의 이름이므로 단 하나만 존재할 수 있다. \
-             오류 메시지: {error}."
+            "커널은 이 연결을 거부한다. connect()가 알린 오류: {error}. 4-튜플은 연결의 이름이므로 \
+             두 연결이 같은 4-튜플을 가질 수 없다."
         ),
     }
 }

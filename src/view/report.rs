@@ -93,7 +93,13 @@ pub fn text(report: &Report, options: &TableOptions, labels: &Labels) -> String 
             let heading = lang::demo::step_heading(labels.lang(), i + 1, &step.title);
             out.push_str(&underlined(&heading, '-', width));
             if !step.text.is_empty() {
-                let _ = writeln!(out, "{}\n", wrap(&step.text, options.width));
+                let _ = writeln!(out, "{}", wrap(&step.text, options.width));
+                // A blank line before what follows the text in this step; a
+                // step of prose alone gets its blank line from the next step.
+                let more = step.snapshot.is_some() || step.capture.is_some() || step.verdict.is_some();
+                if more {
+                    out.push('\n');
+                }
             }
             if let Some(snapshot) = &step.snapshot {
                 out.push_str(&socket_tables(snapshot, options, labels));
