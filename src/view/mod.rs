@@ -9,9 +9,12 @@
 //! * [`json`]: one JSON object per snapshot, documented in `docs/output.md`.
 //!
 //! A table with more rows than `--max-rows` is cut to its first and last rows,
-//! after a summary of what the cut rows hold (JSON always has every row).
+//! after a summary of what the cut rows hold (JSON always has every row). The
+//! netstat table, which can be asked for whole, is written by [`columns`]
+//! (padded in two passes, as fast as `ss` prints); comfy-table draws the rest.
 
 pub mod capture;
+pub mod columns;
 pub mod json;
 pub mod labels;
 pub mod lsof;
@@ -98,14 +101,12 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
         ));
     }
     if matches!(options.view, ViewKind::Netstat | ViewKind::Both) {
-        let mut table = netstat::table(&shown, cut, options.color, labels);
-        markdown_style(&mut table, options.markdown);
         // netstat's own flags: -t for TCP, -u for UDP.
         let title = match snapshot.proto {
             Proto::Tcp => "netstat -tanp view (one row per socket)",
             Proto::Udp => "netstat -uanp view (one row per socket)",
         };
-        push_table(&mut out, title, &table);
+        netstat::push(&mut out, title, &shown, cut, options, labels);
     }
     if matches!(options.view, ViewKind::Lsof | ViewKind::Both) {
         let mut table = lsof::table(&shown, cut, options.color, labels);
@@ -201,6 +202,17 @@ fn push_table(out: &mut String, title: &str, table: &Table) {
         out.push_str(line.trim_end());
         out.push('\n');
     }
+    if markdown {
+        out.push('\n');
+    }
+}
+
+/// [`push_table`] for a table streamed by [`columns::Columns`]: the same text.
+fn push_columns(out: &mut String, title: &str, columns: &columns::Columns, style: columns::Style) {
+    let markdown = style == columns::Style::Markdown;
+    out.push_str(title);
+    out.push_str(if markdown { ":\n\n" } else { ":\n" });
+    columns.write_to(out, style);
     if markdown {
         out.push('\n');
     }
