@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use crate::claim::{Look, Observation, observe};
 use crate::exit;
 use crate::kernel::{Attribution, PortSide, Proto, Query, SocketTable};
-use crate::output::{self, Output};
+use crate::output::Output;
 
 /// Reads, judges and prints port `port` once. `table` is the kernel's
 /// ([`crate::kernel::Kernel`]) except in tests.
@@ -32,7 +32,11 @@ pub fn inspect(
     };
     let Observation { snapshot, verdict } = observe(table, &Look::new(query, Attribution::Search))?;
     let heading = format!("Sockets on {proto} port {port} on this host");
-    let text = output.snapshot(&snapshot, &verdict, &heading, None);
-    output::print(&text)?;
-    Ok(exit::for_verdict(&verdict))
+    output.print_snapshot(&snapshot, &verdict, &heading, None)?;
+    let code = exit::for_verdict(&verdict);
+    // The process exits next, and the kernel takes its memory back at once.
+    // Freeing 19,000 rows one by one first (each with its holders and their
+    // shared names) took 2.2 ms of a 60 ms run, measured: skip it.
+    std::mem::forget(snapshot);
+    Ok(code)
 }
