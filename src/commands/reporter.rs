@@ -24,7 +24,7 @@ use crate::claim::{Look, Observation, observe_off_thread};
 use crate::kernel::{Attribution, Proto, Query, SocketTable};
 use crate::net::tcp_server::Activity;
 use crate::net::udp_server::Clients;
-use crate::output::{self, Output};
+use crate::output::Output;
 use crate::view::labels::Labels;
 
 /// What to read and how to say it.
@@ -119,14 +119,21 @@ impl Reporter {
             let event = event_json(&current, printed_up_to, labels);
             match self.snapshot().await {
                 Ok((snapshot, verdict)) => {
-                    let text = self
-                        .output
-                        .snapshot(&snapshot, &verdict, &heading, Some(event));
-                    if !matches!(output::print(&text), Ok(true)) {
+                    // Writing out thousands of rows is blocking work too (and
+                    // stdout may be a slow pipe): off the async threads.
+                    let output = self.output.clone();
+                    let printed = tokio::task::spawn_blocking(move || {
+                        let printed =
+                            output.print_snapshot(&snapshot, &verdict, &heading, Some(event));
+                        (matches!(printed, Ok(true)), verdict)
+                    })
+                    .await;
+                    match printed {
+                        Ok((true, verdict)) => last_verdict = Some(verdict),
                         // stdout is gone (closed pipe): keep serving, stop printing.
-                        return Some(verdict);
+                        Ok((false, verdict)) => return Some(verdict),
+                        Err(_) => return last_verdict,
                     }
-                    last_verdict = Some(verdict);
                 }
                 Err(e) => eprintln!("sameport: {e}"),
             }
