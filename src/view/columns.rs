@@ -8,7 +8,9 @@
 //! bytes. So [`Columns`] works in two passes:
 //!
 //! 1. while the cells are written, one after another into one `String`, it
-//!    remembers where each ends and keeps the widest of every column;
+//!    remembers where each ends and keeps the widest of every column (a
+//!    cell's width is its length, once [`Columns::is_simple`] has checked
+//!    the whole text is printable ASCII);
 //! 2. [`Columns::write_to`] then writes each line padded to those widths.
 //!
 //! The result is byte for byte what comfy-table draws with the styles the
@@ -39,8 +41,6 @@ pub struct Columns {
     columns: usize,
     /// The widest cell of each column (at least 1, as comfy-table has it).
     widths: Vec<usize>,
-    /// Whether every cell so far is one line of printable ASCII.
-    simple: bool,
     /// The column of the next cell.
     column: usize,
 }
@@ -56,7 +56,6 @@ impl Columns {
             ends: Vec::with_capacity(count * (rows + 1)),
             columns: count,
             widths: vec![1; count],
-            simple: true,
             column: 0,
         };
         for title in header {
@@ -83,11 +82,9 @@ impl Columns {
 
     fn end_cell(&mut self) {
         let start = self.ends.last().copied().unwrap_or(0);
-        let cell = &self.text.as_bytes()[start..];
-        // Printable ASCII is 0x20 (space) to 0x7e (`~`).
-        self.simple &= cell.iter().all(|&b| b.wrapping_sub(b' ') < 0x5f);
-        if let Some(width) = self.widths.get_mut(self.column) {
-            *width = (*width).max(cell.len());
+        let width = self.text.len() - start;
+        if let Some(widest) = self.widths.get_mut(self.column) {
+            *widest = (*widest).max(width);
         }
         self.column = if self.column + 1 == self.columns {
             0
@@ -100,7 +97,9 @@ impl Columns {
     /// Whether every cell is one line of printable ASCII, so that
     /// [`Columns::write_to`] draws what comfy-table would.
     pub fn is_simple(&self) -> bool {
-        self.simple
+        // One pass over all the text (a cell's end is not in it): printable
+        // ASCII is 0x20 (space) to 0x7e (`~`).
+        self.text.bytes().all(|b| b.wrapping_sub(b' ') < 0x5f)
     }
 
     /// The rows, the header first, each as its cells' texts.

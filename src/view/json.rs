@@ -365,12 +365,14 @@ fn proto_name(proto: Proto) -> &'static str {
 struct Bytes<'a>(&'a mut Vec<u8>);
 
 impl fmt::Write for Bytes<'_> {
+    #[inline]
     fn write_str(&mut self, s: &str) -> fmt::Result {
         self.0.extend_from_slice(s.as_bytes());
         Ok(())
     }
 
     /// One byte for ASCII (the digits of a number), without a copy call.
+    #[inline]
     fn write_char(&mut self, c: char) -> fmt::Result {
         match u8::try_from(c) {
             Ok(byte) if byte.is_ascii() => self.0.push(byte),
