@@ -32,8 +32,9 @@
 //!    cost a parked task, not a thread and its stack.
 //! 4. **Tables while filling** (`fill`): the time from the first connect until
 //!    the server has accepted 19,000 connections, when `serve` prints the socket
-//!    table after every accept (coalesced; stdout to /dev/null) against
-//!    `serve --quiet`. Showing the table must not slow accepting down.
+//!    table after every accept (coalesced; stdout to /dev/null), and when it
+//!    prints every row as JSON (`--format json`), against `serve --quiet`.
+//!    Showing the table must not slow accepting down.
 //!
 //! The clients live in this process, on one thread (a current-thread tokio
 //! runtime), so the load generator never takes both cores from the server.
@@ -496,31 +497,28 @@ fn memory(runtime: &Runtime, kind: Kind, n: usize) -> Result<Memory, String> {
 // Part 4: filling the server with and without tables
 // ---------------------------------------------------------------------------
 
-fn fill_part(runtime: &Runtime, args: &Args) -> Option<[Duration; 2]> {
+fn fill_part(runtime: &Runtime, args: &Args) -> Option<[Duration; 3]> {
     let n = args.connections;
     println!(
         "4. Filling: time from the first connect until the server has accepted {} connections \
-         (median of {} rounds, alternating)",
+         (median of {} rounds, the order rotating)",
         thousands(n),
         args.rounds
     );
-    let kinds = [Kind::Tables, Kind::Quiet];
-    let mut times: [Vec<Duration>; 2] = Default::default();
+    let kinds = [Kind::Tables, Kind::Json, Kind::Quiet];
+    let mut times: [Vec<Duration>; 3] = Default::default();
     for round in 0..args.rounds {
-        // Alternate which goes first, so a drift in the machine hits both.
-        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
-        for i in order {
+        // Rotate which goes first, so a drift in the machine hits all.
+        for k in 0..kinds.len() {
+            let i = (round + k) % kinds.len();
             match fill(runtime, kinds[i], n) {
                 Ok(elapsed) => times[i].push(elapsed),
                 Err(e) => return failed("fill", e),
             }
         }
     }
-    let [tables, quiet] = times.clone().map(median);
-    for (kind, samples, time) in [
-        (Kind::Tables, &times[0], tables),
-        (Kind::Quiet, &times[1], quiet),
-    ] {
+    let medians = times.clone().map(median);
+    for ((kind, samples), time) in kinds.iter().zip(&times).zip(medians) {
         let rounds: Vec<String> = samples.iter().map(|&d| secs(d)).collect();
         println!(
             "   {:<40} {:>9}   rounds: {}",
@@ -529,9 +527,12 @@ fn fill_part(runtime: &Runtime, args: &Args) -> Option<[Duration; 2]> {
             rounds.join(", ")
         );
     }
+    let [tables, json, quiet] = medians;
     let slowdown = ratio(tables.as_secs_f64(), quiet.as_secs_f64());
-    println!("   {:<40} {:>9}\n", "ratio tables / --quiet", slowdown);
-    Some([tables, quiet])
+    println!("   {:<40} {:>9}", "ratio tables / --quiet", slowdown);
+    let slowdown = ratio(json.as_secs_f64(), quiet.as_secs_f64());
+    println!("   {:<40} {:>9}\n", "ratio JSON / --quiet", slowdown);
+    Some(medians)
 }
 
 /// The time from the first connect until a fresh server holds `n` accepted
@@ -631,6 +632,9 @@ enum Kind {
     Quiet,
     /// `sameport serve`: a socket table after every accept, to /dev/null.
     Tables,
+    /// `sameport serve --format json`: every row of the port after every
+    /// accept (coalesced), to /dev/null.
+    Json,
     /// `python3 benches/textbook_server.py`.
     Textbook,
 }
@@ -640,6 +644,7 @@ impl Kind {
         match self {
             Kind::Quiet => "sameport serve --quiet",
             Kind::Tables => "sameport serve (tables to /dev/null)",
+            Kind::Json => "sameport serve --format json (to /dev/null)",
             Kind::Textbook => "textbook_server.py",
         }
     }
@@ -651,6 +656,7 @@ impl Kind {
         let (program, args) = match self {
             Kind::Quiet => (sameport, vec!["serve", "--port", &port, "--quiet"]),
             Kind::Tables => (sameport, vec!["serve", "--port", &port]),
+            Kind::Json => (sameport, vec!["serve", "--port", &port, "--format", "json"]),
             Kind::Textbook => ("python3", vec![script, &port]),
         };
         let mut command = Command::new(program);
@@ -807,7 +813,7 @@ struct Figures {
     round_trips: Option<[RoundTrips; 2]>,
     hung: Vec<(Hung, Hung)>,
     memory: Option<(Memory, Result<Memory, String>)>,
-    fill: Option<[Duration; 2]>,
+    fill: Option<[Duration; 3]>,
 }
 
 impl Figures {
@@ -870,7 +876,7 @@ impl Figures {
                 Err(e) => println!("  RSS per idle connection, textbook: not measured ({e})"),
             }
         }
-        if let Some([tables, quiet]) = self.fill {
+        if let Some([tables, json, quiet]) = self.fill {
             let slowdown = tables.as_secs_f64() / quiet.as_secs_f64();
             println!(
                 "  filling {}: with tables {}, --quiet {}: {} (target <= 1.2x: {})",
@@ -879,6 +885,15 @@ impl Figures {
                 secs(quiet),
                 ratio(tables.as_secs_f64(), quiet.as_secs_f64()),
                 verdict(slowdown <= 1.2)
+            );
+            let slowdown = json.as_secs_f64() / quiet.as_secs_f64();
+            println!(
+                "  filling {}: with --format json {}, --quiet {}: {} (target <= 1.3x: {})",
+                thousands(args.connections),
+                secs(json),
+                secs(quiet),
+                ratio(json.as_secs_f64(), quiet.as_secs_f64()),
+                verdict(slowdown <= 1.3)
             );
         }
     }

@@ -15,9 +15,9 @@
 //! how wide to make it ([`width`]).
 
 use std::ffi::OsString;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::capture::{CaptureEvidence, Segment};
 use crate::claim::snapshot::Snapshot;
@@ -159,26 +159,56 @@ impl Output {
         heading: &str,
         event: Option<Value>,
     ) -> String {
+        let mut text = Vec::new();
+        // Writing into a Vec cannot fail.
+        let _ = self.write_snapshot(&mut text, snapshot, verdict, heading, event);
+        String::from_utf8_lossy(&text).into_owned()
+    }
+
+    /// [`Output::snapshot`], written to stdout as it is made (a JSON line of
+    /// 19,000 sockets is never held in memory whole). Returns `Ok(false)`
+    /// when stdout is a closed pipe, as [`print`] does.
+    pub fn print_snapshot(
+        &self,
+        snapshot: &Snapshot,
+        verdict: &Verdict,
+        heading: &str,
+        event: Option<Value>,
+    ) -> io::Result<bool> {
+        write_stdout(|out| self.write_snapshot(out, snapshot, verdict, heading, event))
+    }
+
+    fn write_snapshot(
+        &self,
+        out: &mut impl Write,
+        snapshot: &Snapshot,
+        verdict: &Verdict,
+        heading: &str,
+        event: Option<Value>,
+    ) -> io::Result<()> {
+        // The tables of 19,000 sockets are megabytes: written after their
+        // heading, not copied into one string with it.
+        let tables = || view::tables(snapshot, verdict, &self.tables, &self.labels);
         match self.format {
             Format::Table => {
-                format!(
-                    "{}{}",
-                    view::underlined(heading, '=', self.width()),
-                    view::tables(snapshot, verdict, &self.tables, &self.labels)
-                )
+                out.write_all(view::underlined(heading, '=', self.width()).as_bytes())?;
+                out.write_all(tables().as_bytes())
             }
-            Format::Markdown => format!(
-                "## {heading}\n\n{}\n",
-                view::tables(snapshot, verdict, &self.tables, &self.labels)
-            ),
-            Format::Mermaid => view::mermaid::diagram(snapshot, &self.labels),
+            Format::Markdown => {
+                write!(out, "## {heading}\n\n")?;
+                out.write_all(tables().as_bytes())?;
+                out.write_all(b"\n")
+            }
+            Format::Mermaid => {
+                out.write_all(view::mermaid::diagram(snapshot, &self.labels).as_bytes())
+            }
             Format::Json => {
-                let mut object: Map<String, Value> = Map::new();
-                if let Some(event) = event {
-                    object.insert("event".into(), event);
-                }
-                object.extend(view::json::snapshot(snapshot, verdict, &self.labels));
-                format!("{}\n", Value::Object(object))
+                let object = view::json::Object::new(snapshot, &self.labels).verdict(verdict);
+                let object = match event {
+                    Some(event) => object.field("event", event),
+                    None => object,
+                };
+                object.write_line(out)
             }
         }
     }
@@ -194,9 +224,10 @@ impl Output {
         lines: &str,
     ) -> String {
         if self.format == Format::Json {
-            let mut object = view::json::snapshot(snapshot, verdict, &self.labels);
-            object.insert(key.into(), extra);
-            return format!("{}\n", Value::Object(object));
+            return view::json::Object::new(snapshot, &self.labels)
+                .verdict(verdict)
+                .field(key, extra)
+                .to_line();
         }
         let mut text = self.snapshot(snapshot, verdict, heading, None);
         text.push_str(lines);
@@ -217,7 +248,7 @@ impl Output {
             )
         };
         match self.format {
-            Format::Json => format!("{}\n", view::json::sockets(snapshot, &self.labels)),
+            Format::Json => view::json::Object::new(snapshot, &self.labels).to_line(),
             Format::Table | Format::Mermaid => {
                 format!(
                     "{}{}",
@@ -288,11 +319,17 @@ pub fn say(text: &str) {
 /// Writes `text` to stdout and flushes it. Returns `Ok(false)` when stdout is
 /// a closed pipe: the caller should stop writing and exit successfully.
 pub fn print(text: &str) -> io::Result<bool> {
-    let mut stdout = io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    write_stdout(|out| out.write_all(text.as_bytes()))
+}
+
+/// Runs `write` on a buffered, locked stdout and flushes it; a closed pipe
+/// is `Ok(false)`, as for [`print`].
+fn write_stdout(
+    write: impl FnOnce(&mut BufWriter<StdoutLock>) -> io::Result<()>,
+) -> io::Result<bool> {
+    // 64 KiB at a time: a long JSON line goes out in few system calls.
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
         Err(e) => Err(e),

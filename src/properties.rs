@@ -79,7 +79,8 @@ fn socket() -> impl Strategy<Value = KernelSocket> {
         )
 }
 
-fn snapshot() -> impl Strategy<Value = Snapshot> {
+/// Any small table on [`PORT`], TCP or UDP.
+pub(crate) fn snapshot() -> impl Strategy<Value = Snapshot> {
     (
         prop_oneof![Just(Proto::Tcp), Just(Proto::Udp)],
         proptest::collection::vec(socket(), 0..12),

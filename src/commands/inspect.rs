@@ -29,7 +29,7 @@ use crate::exit;
 use crate::kernel::{Attribution, Note, PortSide, Proto, Query, SocketTable};
 use crate::lang::inspect::Sides;
 use crate::lang::{self, Lang};
-use crate::output::{self, Output};
+use crate::output::Output;
 
 /// Reads, judges and prints port `port` once: the sockets on `side` of it
 /// ([`PortSide::Either`] for both). `table` is the kernel's
@@ -50,9 +50,13 @@ pub fn inspect(
         snapshot.notes.push(Note::ClientSideOnly { port });
     }
     let heading = heading(proto, port, side, output.lang());
-    let text = output.snapshot(&snapshot, &verdict, &heading, None);
-    output::print(&text)?;
-    Ok(exit::for_verdict(&verdict))
+    output.print_snapshot(&snapshot, &verdict, &heading, None)?;
+    let code = exit::for_verdict(&verdict);
+    // The process exits next, and the kernel takes its memory back at once.
+    // Freeing 19,000 rows one by one first (each with its holders and their
+    // shared names) took 2.2 ms of a 60 ms run, measured: skip it.
+    std::mem::forget(snapshot);
+    Ok(code)
 }
 
 /// `Sockets on TCP port 80 on this host: ...`, naming the side(s) shown.

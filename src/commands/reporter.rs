@@ -143,13 +143,21 @@ impl Reporter {
                         let heading =
                             heading(&self.query, &told, &covered, &verdict, labels.lang());
                         let event = event_json(&told, &covered, labels);
-                        let text = self
-                            .output
-                            .snapshot(&snapshot, &verdict, &heading, Some(event));
-                        if !matches!(output::print(&text), Ok(true)) {
-                            return Some(verdict);
+                        // Writing out thousands of rows is blocking work too
+                        // (and stdout may be a slow pipe): off the async threads.
+                        let output = self.output.clone();
+                        let printed = tokio::task::spawn_blocking(move || {
+                            let printed =
+                                output.print_snapshot(&snapshot, &verdict, &heading, Some(event));
+                            (matches!(printed, Ok(true)), verdict)
+                        })
+                        .await;
+                        match printed {
+                            Ok((true, verdict)) => last_verdict = Some(verdict),
+                            // stdout is gone (closed pipe): keep serving, stop printing.
+                            Ok((false, verdict)) => return Some(verdict),
+                            Err(_) => return last_verdict,
                         }
-                        last_verdict = Some(verdict);
                     }
                     Err(e) => eprintln!("sameport: {e}"),
                 }

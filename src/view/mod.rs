@@ -15,8 +15,12 @@
 //! at spaces, and a table too wide for it first closes up its columns, then
 //! (netstat) leaves out Recv-Q and Send-Q. An address is never cut: a
 //! student copies it into `connect` or compares it with `ss`.
+//! The netstat table, which can be asked for whole, is written by
+//! [`columns`] (padded in two passes, as fast as `ss` prints); comfy-table
+//! draws the rest.
 
 pub mod capture;
+pub mod columns;
 pub mod json;
 pub mod labels;
 pub mod live;
@@ -129,12 +133,9 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
         ));
     }
     if matches!(options.view, ViewKind::Netstat | ViewKind::Both) {
-        let mut table = netstat::table(&shown, cut, options.color, labels);
-        markdown_style(&mut table, options.markdown);
-        let fitted = fit(&mut table, options, &netstat::QUEUE_COLUMNS);
         // netstat's own flags: -t for TCP, -u for UDP.
         let title = lang::tables::netstat_title(lang, snapshot.proto.into());
-        push_table(&mut out, title, &table);
+        let fitted = netstat::push(&mut out, title, &shown, cut, options, labels);
         if fitted == Fit::LeftOut {
             out.push_str(&prose(
                 &lang::tables::queues_left_out(lang, options.width),

@@ -96,7 +96,8 @@ pub fn text(report: &Report, options: &TableOptions, labels: &Labels) -> String 
                 let _ = writeln!(out, "{}", wrap(&step.text, options.width));
                 // A blank line before what follows the text in this step; a
                 // step of prose alone gets its blank line from the next step.
-                let more = step.snapshot.is_some() || step.capture.is_some() || step.verdict.is_some();
+                let more =
+                    step.snapshot.is_some() || step.capture.is_some() || step.verdict.is_some();
                 if more {
                     out.push('\n');
                 }

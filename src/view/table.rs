@@ -6,6 +6,7 @@ use comfy_table::{Cell, Color, ColumnConstraint, Table};
 
 use crate::claim::snapshot::Row;
 
+use super::columns::{Columns, Style};
 use super::options::TableOptions;
 
 /// The colour of the column every accepted socket shares.
@@ -16,7 +17,7 @@ pub(super) const DIFFERING: Color = Color::DarkMagenta;
 
 /// What [`fit`] did to a table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Fit {
+pub enum Fit {
     /// It fits as built (two spaces between columns, as netstat prints).
     AsBuilt,
     /// It fits with one space between columns, or fits nowhere narrower
@@ -168,4 +169,16 @@ pub(super) fn cut_marker(columns: usize) -> Vec<Cell> {
 /// `-` for a value this OS could not give.
 pub(super) fn or_dash(value: Option<String>) -> String {
     value.unwrap_or_else(|| "-".to_string())
+}
+
+/// Writes a streamed table ([`super::columns`]) under its title, as
+/// [`push_table`] writes a comfy-table one.
+pub(super) fn push_columns(out: &mut String, title: &str, columns: &Columns, style: Style) {
+    let markdown = style == Style::Markdown;
+    out.push_str(title);
+    out.push_str(if markdown { ":\n\n" } else { ":\n" });
+    columns.write_to(out, style);
+    if markdown {
+        out.push('\n');
+    }
 }
