@@ -435,3 +435,76 @@ fn a_hostile_process_name_is_shown_as_text() {
     drop(clients);
     runtime.block_on(server.stop());
 }
+
+/// On a phone (390x844, how students join through the QR code) the page is
+/// readable: normal type, nothing wider than the screen but the table
+/// (which scrolls sideways inside its box), the side panel under the
+/// table, and the viewer's own row on the first screen without scrolling,
+/// even when the class has more rows than a phone shows and the viewer's
+/// connections sort last (the browser comes in on 127.0.0.9, a local
+/// address after everyone else's 127.0.0.1).
+#[test]
+fn a_phone_can_read_the_page() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let (server, port) = Running::serve_json(&[]);
+    let clients: Vec<TcpStream> = (0..24)
+        .map(|i| echo_client(&format!("127.0.0.{}", 2 + i % 4), port))
+        .collect();
+    let mut browser = Browser::launch(&chromium);
+    browser.open_as(&format!("http://127.0.0.9:{port}/"), 390, 844, true);
+    assert!(
+        browser.wait_for(
+            "document.querySelector('#rows tr.more') !== null && \
+             document.querySelectorAll('#rows tr[data-marks~=\"you\"]').length >= 1",
+            Duration::from_secs(20)
+        ),
+        "{:?}",
+        rows(&mut browser)
+    );
+    let measured = browser.eval(
+        "(() => { \
+           const px = (e) => parseFloat(getComputedStyle(e).fontSize); \
+           const q = (s) => document.querySelector(s); \
+           const you = q('#rows tr[data-marks~=\"you\"]'); \
+           const mark = you.querySelector('td.mark').getBoundingClientRect(); \
+           const row = you.getBoundingClientRect(); \
+           return JSON.stringify({ \
+             body: px(document.body), cell: px(q('#rows td.local')), \
+             explanation: px(q('#explanation')), aside: px(q('aside p')), \
+             status: px(q('#status')), \
+             page_width: document.documentElement.scrollWidth, width: innerWidth, \
+             you_top: row.top, you_bottom: row.bottom, you_mark_right: mark.right, \
+             height: innerHeight, \
+             aside_top: q('aside').getBoundingClientRect().top, \
+             table_bottom: q('table').getBoundingClientRect().bottom }); })()",
+    );
+    let m: Value = serde_json::from_str(measured.as_str().unwrap()).unwrap();
+    let num = |name: &str| m[name].as_f64().unwrap_or(0.0);
+    save("live-page-phone.png", &browser.screenshot());
+    for text in ["body", "cell", "explanation", "aside"] {
+        assert!(num(text) >= 14.0, "{text} text too small: {m}");
+    }
+    assert!(num("status") >= 13.0, "{m}");
+    assert!(
+        num("page_width") <= num("width"),
+        "the page scrolls sideways: {m}"
+    );
+    assert!(
+        num("you_top") >= 0.0 && num("you_bottom") <= num("height"),
+        "the viewer's row is not on the first screen: {m}"
+    );
+    assert!(
+        num("you_mark_right") <= num("width"),
+        "the viewer's badge is off the screen: {m}"
+    );
+    assert!(
+        num("aside_top") >= num("table_bottom"),
+        "the side panel is not under the table: {m}"
+    );
+    drop(browser);
+    drop(clients);
+    let (status, _) = server.interrupt();
+    assert!(status.success());
+}
