@@ -182,7 +182,7 @@ impl Screen {
                 },
                 &output.labels,
             ),
-            None => vec!["sameport serve --live: reading the socket table ...".to_string()],
+            None => vec![lang::serve::live_reading(output.lang()).to_string()],
         };
         let mut out = io::stdout().lock();
         queue!(out, cursor::MoveTo(0, 0))?;
