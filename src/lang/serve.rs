@@ -352,6 +352,22 @@ pub fn live_more_rows(lang: Lang, rows: usize, port: u16) -> String {
     }
 }
 
+/// `serve --live`, under the header: where the live page is.
+pub fn live_page_line(lang: Lang, url: &str) -> String {
+    match lang {
+        Lang::En => format!("Live page: {url}"),
+        Lang::Ko => format!("실시간 페이지: {url}"),
+    }
+}
+
+/// After the page's address when the terminal has no room for its QR code.
+pub fn live_qr_too_small(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "(a bigger terminal shows its QR code)",
+        Lang::Ko => "(터미널을 키우면 QR 코드가 보입니다)",
+    }
+}
+
 /// `serve --live` before its first read of the socket table.
 pub fn live_reading(lang: Lang) -> &'static str {
     match lang {

@@ -164,9 +164,114 @@ const GAP: &str = "  ";
 /// The most lines the verdict takes.
 const VERDICT_LINES: usize = 4;
 
+/// The live page's address, for the screen: a teacher projecting
+/// `serve --live` shows it to the class (the lines printed before the
+/// screen took over are hidden under it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageLink {
+    /// The first address (under `--redact`, with its placeholder).
+    pub url: String,
+    /// Its QR code as lines of text (`None` under `--redact`).
+    pub qr: Option<String>,
+}
+
+/// Where the QR code goes, if anywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum QrPlace {
+    /// To the right of the verdict and the table, this many columns wide.
+    Beside(usize),
+    /// Under the legend, this many lines tall.
+    Below(usize),
+    /// Nowhere: the terminal is too small.
+    TooSmall,
+    /// There is none (`--redact`, or no page).
+    None,
+}
+
+/// Lines besides the verdict and the rows: header, address, blank, column
+/// names, the "more rows" line and the legend.
+const FIXED_LINES: usize = 6;
+
 /// The screen, one string per line, each at most `frame.width` columns
-/// (not counting colour codes), at most `frame.height` lines.
+/// (not counting colour codes), at most `frame.height` lines: the table,
+/// and if the page is on, its address under the header and its QR code
+/// beside or under the table when the terminal has room for it.
 pub fn screen(
+    snapshot: &Snapshot,
+    verdict: &Verdict,
+    changes: &Changes,
+    now: Instant,
+    frame: Frame,
+    labels: &Labels,
+    page: Option<&PageLink>,
+) -> Vec<String> {
+    let Some(page) = page else {
+        return table_screen(snapshot, verdict, changes, now, frame, labels);
+    };
+    let qr: Vec<&str> = page
+        .qr
+        .as_deref()
+        .map_or(Vec::new(), |q| q.lines().collect());
+    let qr_width = qr.iter().map(|l| display_width(l)).max().unwrap_or(0);
+    let place = if qr.is_empty() {
+        QrPlace::None
+    } else if frame.width >= MIN_WIDTH + GAP.len() + qr_width && frame.height >= 2 + qr.len() {
+        QrPlace::Beside(qr_width)
+    } else if frame.height >= FIXED_LINES + VERDICT_LINES + 1 + qr.len() + 3 {
+        QrPlace::Below(qr.len())
+    } else {
+        QrPlace::TooSmall
+    };
+    let inner = Frame {
+        width: match place {
+            QrPlace::Beside(w) => frame.width - GAP.len() - w,
+            _ => frame.width,
+        },
+        // The address takes a line; the code under the table, a blank
+        // line and its own.
+        height: frame.height.saturating_sub(match place {
+            QrPlace::Below(h) => 2 + h,
+            _ => 1,
+        }),
+        ..frame
+    };
+    let mut lines = table_screen(snapshot, verdict, changes, now, inner, labels);
+    let lang = labels.lang();
+    let address = lang::serve::live_page_line(lang, &page.url);
+    let hint = lang::serve::live_qr_too_small(lang);
+    let address = if place == QrPlace::TooSmall
+        && display_width(&address) + GAP.len() + display_width(hint) <= frame.width
+    {
+        format!("{address}{GAP}{hint}")
+    } else {
+        address
+    };
+    lines.insert(1.min(lines.len()), fit_end(&address, frame.width));
+    match place {
+        QrPlace::Beside(_) => {
+            // The code starts under the address, beside the verdict.
+            while lines.len() < 2 + qr.len() {
+                lines.push(String::new());
+            }
+            for (line, code) in lines.iter_mut().skip(2).zip(&qr) {
+                let pad = inner.width.saturating_sub(display_width(line));
+                line.extend(std::iter::repeat_n(' ', pad));
+                line.push_str(GAP);
+                line.push_str(code);
+            }
+        }
+        QrPlace::Below(_) => {
+            lines.push(String::new());
+            lines.extend(qr.iter().map(|l| l.to_string()));
+        }
+        QrPlace::TooSmall | QrPlace::None => {}
+    }
+    lines.truncate(frame.height.max(1));
+    lines
+}
+
+/// The header, the verdict and the rows, laid out in `frame`.
+fn table_screen(
     snapshot: &Snapshot,
     verdict: &Verdict,
     changes: &Changes,
@@ -465,6 +570,7 @@ mod tests {
             Instant::now(),
             frame(80, 24),
             &Labels::plain(),
+            None,
         );
         assert!(lines.len() <= 24);
         for line in &lines {
@@ -503,7 +609,15 @@ mod tests {
         changes.update(&snapshot(12000, vec![listener("0.0.0.0:12000")]), t0);
         changes.update(&snap, t0);
         let labels = Labels::plain().in_lang(Lang::Ko);
-        let lines = screen(&snap, &judge(&snap), &changes, t0, frame(80, 24), &labels);
+        let lines = screen(
+            &snap,
+            &judge(&snap),
+            &changes,
+            t0,
+            frame(80, 24),
+            &labels,
+            None,
+        );
         for line in &lines {
             assert!(display_width(line) <= 80, "{}: {line}", display_width(line));
         }
@@ -538,6 +652,7 @@ mod tests {
             t0,
             frame(100, 30),
             &Labels::plain(),
+            None,
         );
         let text = lines.join("\n");
         assert!(text.contains("Local Address"), "{text}");

@@ -272,6 +272,105 @@ fn the_live_screen_in_korean_fits_80_columns() {
     assert!(screen.iter().any(|l| l == "exit status 0"), "{screen:#?}");
 }
 
+/// Whether a line has a piece of a QR code (drawn with block characters).
+fn qr_line(line: &str) -> bool {
+    line.contains('▀') || line.contains('▄') || line.contains('█')
+}
+
+/// A `serve --live` of its own in a `width` x `height` tmux, `extra` flags
+/// added, once its screen shows the live page's address: the screen, and
+/// the port.
+fn live_screen(extra: &str, width: u16, height: u16) -> Option<(Vec<String>, u16)> {
+    let port = free_port();
+    let command = format!(
+        "env NO_COLOR=1 {} serve --port {port} --live {extra}; sleep 60",
+        env!("CARGO_BIN_EXE_sameport")
+    );
+    let Some(tmux) = Tmux::start(&command, width, height) else {
+        eprintln!("skipped: tmux could not start a session");
+        return None;
+    };
+    let screen = tmux.wait_for(Duration::from_secs(15), |s| {
+        s.iter().any(|l| l.starts_with("Verdict:")) && s.iter().any(|l| l.contains("LISTEN"))
+    });
+    Some((screen, port))
+}
+
+/// The live page's address is on the live screen (a teacher projecting
+/// `--live` shows the class where to go): under the header at any size; its
+/// QR code beside the table in a wide terminal, under it in a tall one,
+/// and in 80x24 a word that a bigger terminal shows it. Under `--redact`
+/// the address is the tables' placeholder and there is no code.
+#[test]
+fn the_live_screen_shows_the_page_address_and_qr_code() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let page_line = |screen: &[String], port: u16| -> String {
+        let line = screen
+            .iter()
+            .find(|l| l.starts_with("Live page: http://"))
+            .unwrap_or_else(|| panic!("no address: {screen:#?}"))
+            .clone();
+        assert!(line.contains(&format!(":{port}/")), "{line}");
+        line
+    };
+    let Some((screen, port)) = live_screen("", 80, 24) else {
+        return;
+    };
+    assert_eq!(
+        screen.iter().position(|l| l.starts_with("Live page:")),
+        Some(1)
+    );
+    let line = page_line(&screen, port);
+    assert!(
+        line.ends_with("(a bigger terminal shows its QR code)"),
+        "{line}"
+    );
+    assert!(!screen.iter().any(|l| qr_line(l)), "{screen:#?}");
+    assert!(screen.iter().all(|l| columns(l) <= 80), "{screen:#?}");
+
+    // Wide: the code beside the verdict and the table, whole.
+    let Some((screen, port)) = live_screen("", 120, 24) else {
+        return;
+    };
+    page_line(&screen, port);
+    let code: Vec<&String> = screen.iter().filter(|l| qr_line(l)).collect();
+    assert!(code.len() >= 10, "{screen:#?}");
+    assert!(code.iter().all(|l| l.contains("  ")), "{screen:#?}");
+    assert!(
+        screen.iter().any(|l| l.contains("LISTEN") && qr_line(l)),
+        "the table and the code side by side: {screen:#?}"
+    );
+    assert!(screen.iter().all(|l| columns(l) <= 120), "{screen:#?}");
+
+    // Tall: the code under the table.
+    let Some((screen, port)) = live_screen("", 80, 45) else {
+        return;
+    };
+    page_line(&screen, port);
+    let listen = screen.iter().position(|l| l.contains("LISTEN")).unwrap();
+    let first_code = screen.iter().position(|l| qr_line(l));
+    assert!(
+        first_code.is_some_and(|at| at > listen),
+        "the code under the table: {screen:#?}"
+    );
+    assert!(screen.iter().all(|l| columns(l) <= 80), "{screen:#?}");
+
+    // --redact: the placeholder (or loopback, which is never hidden), no code.
+    let Some((screen, port)) = live_screen("--redact", 120, 45) else {
+        return;
+    };
+    let line = page_line(&screen, port);
+    assert!(
+        line.starts_with("Live page: http://host-")
+            || line.starts_with("Live page: http://127.")
+            || line.starts_with("Live page: http://[::1]"),
+        "{line}"
+    );
+    assert!(!screen.iter().any(|l| qr_line(l)), "{screen:#?}");
+}
+
 /// When stdout is not a terminal, `--live` says so and prints the log.
 #[test]
 fn live_without_a_terminal_falls_back_to_the_log() {
