@@ -508,3 +508,61 @@ fn a_phone_can_read_the_page() {
     let (status, _) = server.interrupt();
     assert!(status.success());
 }
+
+/// A full classroom: 60 connections, the viewer's sorting after every
+/// other (the browser comes in on 127.0.0.9, everyone else on 127.0.0.1).
+/// The page shows 19 rows and the summary, and every connection of the
+/// viewer's that the table has is among the rows shown.
+#[test]
+fn your_rows_stay_in_a_full_classroom() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let (server, port) = Running::serve_json(&[]);
+    let clients: Vec<TcpStream> = (0..60)
+        .map(|i| echo_client(&format!("127.0.0.{}", 2 + i % 6), port))
+        .collect();
+    let mut browser = Browser::launch(&chromium);
+    browser.open(&format!("http://127.0.0.9:{port}/"), 1280, 720);
+    assert!(
+        browser.wait_for(
+            "document.querySelector('#rows tr.more') !== null && \
+             document.querySelectorAll('#rows tr[data-marks~=\"you\"]').length >= 1",
+            Duration::from_secs(20)
+        ),
+        "{:?}",
+        rows(&mut browser)
+    );
+    // The viewer's connections in the table's full order, and which of
+    // them the page shows.
+    let found = browser.eval(
+        "(() => { \
+           const all = snapshot.sockets.map((s) => s.remote_addr + ' ' + s.remote_port); \
+           const mine = all.map((r, i) => [r, i]).filter(([r]) => yours.has(r)); \
+           const shown = [...document.querySelectorAll('#rows tr')].map((tr) => tr.dataset.remote); \
+           return JSON.stringify({ total: all.length, \
+             positions: mine.map(([, i]) => i), \
+             missing: mine.map(([r]) => r).filter((r) => !shown.includes(r)) }); })()",
+    );
+    let found: Value = serde_json::from_str(found.as_str().unwrap()).unwrap();
+    let positions: Vec<u64> = found["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert!(!positions.is_empty(), "{found}");
+    assert!(
+        positions.iter().all(|&i| i >= 20),
+        "the viewer's rows must sort after the first 20 for this test: {found}"
+    );
+    assert_eq!(found["missing"], serde_json::json!([]), "{found}");
+    let table = rows(&mut browser);
+    assert_eq!(table.len(), 20, "19 rows and the summary: {table:?}");
+    assert_fits(&mut browser, "60 connections");
+    save("live-page-60-clients.png", &browser.screenshot());
+    drop(browser);
+    drop(clients);
+    let (status, _) = server.interrupt();
+    assert!(status.success());
+}
