@@ -92,7 +92,8 @@ const FITS: &str = "(() => { \
     const aside = document.querySelector('aside'); \
     return JSON.stringify({ outside: outside.map(e => e.id || e.tagName + ':' + e.innerText.slice(0, 40)), \
       table_inside: table.right <= main.right + 0.5, \
-      aside_whole: aside.scrollHeight <= aside.clientHeight + 1 }); })()";
+      aside_whole: aside.scrollHeight <= aside.clientHeight + 1, \
+      aside_over: aside.scrollHeight - aside.clientHeight }); })()";
 
 fn assert_fits(browser: &mut Browser, scheme: &str) {
     let fit: Value = serde_json::from_str(browser.eval(FITS).as_str().unwrap()).unwrap();
@@ -107,7 +108,7 @@ fn assert_fits(browser: &mut Browser, scheme: &str) {
     );
     assert_eq!(
         fit["aside_whole"], true,
-        "{scheme}: the explanation is cut off"
+        "{scheme}: the explanation is cut off: {fit}"
     );
 }
 
@@ -187,6 +188,11 @@ fn the_page_shows_the_class_on_one_port() {
         browser.eval("document.getElementById('outcome').textContent"),
         "HOLDS"
     );
+    // Windows has no nc: the side panel gives telnet and sameport connect.
+    let aside = browser.eval("document.querySelector('aside').innerText");
+    let aside = aside.as_str().unwrap_or_default();
+    assert!(aside.contains("(Windows: telnet "), "{aside}");
+    assert!(aside.contains("sameport connect "), "{aside}");
     assert_fits(&mut browser, "light");
     save("live-page.png", &browser.screenshot());
 
@@ -328,6 +334,9 @@ fn the_page_speaks_korean() {
         "{aside}"
     );
     assert!(aside.contains("지속 연결"), "{aside}");
+    // Windows has no nc: telnet, or sameport connect.
+    assert!(aside.contains("telnet "), "{aside}");
+    assert!(aside.contains("sameport connect "), "{aside}");
     assert!(!aside.contains("Why several"), "{aside}");
     // The viewer's rows: the key stays `you`, the badge says 나.
     let table = rows(&mut browser);
