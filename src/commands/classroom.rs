@@ -24,6 +24,7 @@ use crate::net::interfaces;
 use crate::net::udp_server::Clients;
 use crate::os::shutdown::stop_and_say;
 use crate::output::{self, Output};
+use crate::view::live::PageLink;
 use crate::view::qr;
 use crate::web::{self, Source, Web, Where};
 
@@ -167,8 +168,10 @@ pub fn start_classroom(
     };
     let (latest, feed_task) = feed.start(activity);
     running.tasks.push(feed_task);
+    let mut link = None;
     if web_on {
         let urls = page_urls(local);
+        link = urls.first().and_then(|(url, _)| page_link(url, output));
         announce_page(&urls, output.lang());
         let first = urls.first().map(|(url, _)| url.clone());
         let place = Where {
@@ -197,7 +200,7 @@ pub fn start_classroom(
         running.web = Some(web);
     }
     if wants.live {
-        running.live = live::start(latest, output.clone());
+        running.live = live::start(latest, output.clone(), link);
     }
     running
 }
@@ -216,6 +219,26 @@ fn page_urls(local: SocketAddr) -> Vec<(String, PagePlace)> {
         .collect();
     urls.push((url(IpAddr::V4(Ipv4Addr::LOCALHOST)), PagePlace::ThisMachine));
     urls
+}
+
+/// The page's first address for the live screen, with its QR code; under
+/// `--redact` the address as the tables write it, and no code (it would
+/// give the address away).
+fn page_link(url: &str, output: &Output) -> Option<PageLink> {
+    if !output.labels.is_redacted() {
+        return Some(PageLink {
+            url: url.to_string(),
+            qr: qr::text(url),
+        });
+    }
+    let addr = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|a| a.parse::<SocketAddr>().ok())?;
+    Some(PageLink {
+        url: format!("http://{}/", output.labels.addr(addr)),
+        qr: None,
+    })
 }
 
 /// `192.168.1.10` of `http://192.168.1.10:12000/`, as `nc` takes it (an

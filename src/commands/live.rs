@@ -20,7 +20,7 @@ use crate::claim::Observation;
 use crate::commands::feed::Latest;
 use crate::lang;
 use crate::output::{self, Output};
-use crate::view::live::{self, Changes};
+use crate::view::live::{self, Changes, PageLink};
 
 /// How often the screen is redrawn with nothing new (marks expire, the
 /// terminal may have been resized).
@@ -33,15 +33,16 @@ pub struct Live {
 }
 
 /// Starts the live screen, or says why not and returns `None` (stdout is
-/// not a terminal: a pipe or a file gets the log instead).
-pub fn start(latest: Latest, output: Arc<Output>) -> Option<Live> {
+/// not a terminal: a pipe or a file gets the log instead). `page`: the live
+/// page's address and QR code, shown on the screen.
+pub fn start(latest: Latest, output: Arc<Output>, page: Option<PageLink>) -> Option<Live> {
     if !io::stdout().is_terminal() {
         output::say(lang::serve::live_needs_terminal(output.lang()));
         return None;
     }
     let (quit_tx, quit) = watch::channel(false);
     let keys = read_keys();
-    let task = tokio::spawn(run(latest, output, quit_tx, keys));
+    let task = tokio::spawn(run(latest, output, page, quit_tx, keys));
     Some(Live { task, quit })
 }
 
@@ -86,6 +87,7 @@ fn read_keys() -> mpsc::UnboundedReceiver<()> {
 async fn run(
     mut latest: Latest,
     output: Arc<Output>,
+    page: Option<PageLink>,
     quit: watch::Sender<bool>,
     mut keys: mpsc::UnboundedReceiver<()>,
 ) {
@@ -109,7 +111,14 @@ async fn run(
         let now = Instant::now();
         changes.expire(now);
         if screen
-            .draw(current.as_deref(), &changes, now, color, &output)
+            .draw(
+                current.as_deref(),
+                &changes,
+                now,
+                color,
+                &output,
+                page.as_ref(),
+            )
             .is_err()
         {
             break;
@@ -167,6 +176,7 @@ impl Screen {
         now: Instant,
         color: bool,
         output: &Output,
+        page: Option<&PageLink>,
     ) -> io::Result<()> {
         let (width, height) = terminal::size().unwrap_or((80, 24));
         let lines = match observation {
@@ -181,8 +191,9 @@ impl Screen {
                     color,
                 },
                 &output.labels,
+                page,
             ),
-            None => vec!["sameport serve --live: reading the socket table ...".to_string()],
+            None => vec![lang::serve::live_reading(output.lang()).to_string()],
         };
         let mut out = io::stdout().lock();
         queue!(out, cursor::MoveTo(0, 0))?;

@@ -334,6 +334,48 @@ pub fn live_header(lang: Lang, proto: impl std::fmt::Display, port: u16, sockets
     }
 }
 
+/// Under the rows of `serve --live`: what the marks mean (the live page's
+/// badge words).
+pub fn live_legend(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "NEW: appeared, CLOSED: gone at the last refresh (shown 3 s)",
+        Lang::Ko => "새 연결: 마지막 갱신 때 나타남, 닫힘: 사라짐 (3초 동안 표시)",
+    }
+}
+
+/// The last line of `serve --live`'s table when rows are left out (the
+/// live page's sentence).
+pub fn live_more_rows(lang: Lang, rows: usize, port: u16) -> String {
+    match lang {
+        Lang::En => format!("... and {rows} more rows, every one on local port {port}"),
+        Lang::Ko => format!("... 그 밖에 행 {rows}개, 모두 로컬 포트 {port}번"),
+    }
+}
+
+/// `serve --live`, under the header: where the live page is.
+pub fn live_page_line(lang: Lang, url: &str) -> String {
+    match lang {
+        Lang::En => format!("Live page: {url}"),
+        Lang::Ko => format!("실시간 페이지: {url}"),
+    }
+}
+
+/// After the page's address when the terminal has no room for its QR code.
+pub fn live_qr_too_small(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "(a bigger terminal shows its QR code)",
+        Lang::Ko => "(터미널을 키우면 QR 코드가 보입니다)",
+    }
+}
+
+/// `serve --live` before its first read of the socket table.
+pub fn live_reading(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "sameport serve --live: reading the socket table ...",
+        Lang::Ko => "sameport serve --live: 소켓 테이블을 읽는 중입니다 ...",
+    }
+}
+
 /// Before the list of the live page's addresses.
 pub fn live_page_intro(lang: Lang) -> &'static str {
     match lang {

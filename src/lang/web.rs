@@ -57,10 +57,23 @@ pub enum Piece {
     Text(&'static str),
     /// The port number, highlighted as in the table.
     Port,
-    /// The command `nc HOST PORT`, as code.
-    Nc,
+    /// A command that talks to the echo, with the page's host and port,
+    /// as code.
+    Command(Tool),
     /// A badge as the table shows it, in this language's words.
     Badge(Mark),
+}
+
+/// A program that talks to the echo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tool {
+    /// `nc HOST PORT`.
+    Nc,
+    /// `telnet HOST PORT` (Windows has no `nc`; its Telnet client is an
+    /// optional feature).
+    Telnet,
+    /// `sameport connect HOST:PORT`, for a student who has sameport.
+    Connect,
 }
 
 /// Every word of the page in one language.
@@ -80,7 +93,8 @@ pub struct PageText {
     pub address_hidden: &'static str,
     /// In place of the host in the `nc` command under `--redact`.
     pub host_placeholder: &'static str,
-    /// Under the address: open it, or talk to the echo with `nc`.
+    /// Under the address: open it, or talk to the echo with `nc` (on
+    /// Windows, `telnet` or `sameport connect`).
     pub open_hint: &'static [Piece],
     /// Why one browser has several rows: heading and paragraph.
     pub why_heading: &'static str,
@@ -152,7 +166,10 @@ pub const REFUSED_HOLES: [&str; 1] = ["seconds"];
 
 /// The page's words in `lang`.
 pub fn page(lang: Lang) -> PageText {
-    use Piece::{Badge, Nc, Port, Text};
+    use Piece::{Badge, Port, Text};
+    const NC: Piece = Piece::Command(Tool::Nc);
+    const TELNET: Piece = Piece::Command(Tool::Telnet);
+    const CONNECT: Piece = Piece::Command(Tool::Connect);
     // The outcome words are the verdict's, so the page and the terminal
     // say the same thing.
     let outcomes = Outcomes {
@@ -171,17 +188,21 @@ pub fn page(lang: Lang) -> PageText {
             host_placeholder: "HOST",
             open_hint: &[
                 Text("Open this address in any browser, or type a line into "),
-                Nc,
-                Text(": it comes back (the echo), on the same port."),
+                NC,
+                Text(" (Windows: "),
+                TELNET,
+                Text(" or "),
+                CONNECT,
+                Text("): it comes back (the echo), on the same port."),
             ],
             why_heading: "Why several rows for one browser?",
             why: &[
                 Text(
-                    "Your browser opened more than one TCP connection to this server: one \
-                     fetched this page, one carries its live updates, and browsers open spare \
-                     connections in advance and keep them open for the next request \
-                     (persistent HTTP). Each connection is its own socket on the server, \
-                     named by its own 4-tuple, and every one of them has local port ",
+                    "Your browser opened several TCP connections to this server: one \
+                     fetched this page, one carries its live updates, and spare ones are \
+                     opened in advance and kept open for the next request (persistent \
+                     HTTP). Each connection is its own socket on the server, named by its \
+                     own 4-tuple, and every one of them has local port ",
                 ),
                 Port,
                 Text(
@@ -192,9 +213,9 @@ pub fn page(lang: Lang) -> PageText {
             yours_heading: &[Text("Which rows are marked "), Badge(Mark::You), Text("?")],
             yours: "The connection that carries this page's live updates, and every other \
                     connection on which your browser sent a request with this page's cookie. \
-                    A connection your browser opened in advance and has not used yet cannot \
-                    be told from anyone else's, so it is not marked, even though it comes \
-                    from your address.",
+                    A spare connection your browser has not used yet cannot be told from \
+                    anyone else's, so it is not marked, even though it comes from your \
+                    address.",
             legend: &[
                 Badge(Mark::New),
                 Text(" appeared and "),
@@ -229,8 +250,17 @@ pub fn page(lang: Lang) -> PageText {
             host_placeholder: "서버주소",
             open_hint: &[
                 Text("아무 브라우저에서나 이 주소를 열어 보자. "),
-                Nc,
-                Text("에 한 줄을 입력하면 같은 포트에서 그 줄이 그대로 돌아온다(에코)."),
+                NC,
+                // No particle right after a command: it would have to agree
+                // with the last digit of the port.
+                Text(
+                    "에 한 줄을 입력하면 같은 포트에서 그 줄이 그대로 돌아온다(에코). 윈도우에서는 \
+                     nc 대신 다음 중 하나를 쓴다: ",
+                ),
+                TELNET,
+                Text("(텔넷 클라이언트를 켠 경우), "),
+                CONNECT,
+                Text("."),
             ],
             why_heading: "브라우저 하나에 행이 여러 개인 이유",
             why: &[

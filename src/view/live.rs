@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 use crate::claim::snapshot::{Role, Row, Snapshot};
 use crate::claim::verdict::{Outcome, Verdict};
 use crate::kernel::Proto;
-use crate::lang;
+use crate::lang::{self, Lang};
 use crate::view::labels::Labels;
+use crate::view::text::display_width;
 
 /// How long a row stays marked NEW or CLOSED, at least.
 pub const BADGE: Duration = Duration::from_secs(3);
@@ -56,11 +57,13 @@ pub enum Mark {
 }
 
 impl Mark {
-    fn text(self) -> &'static str {
+    /// The badge's word, the live page's own (NEW, 새 연결).
+    fn text(self, lang: Lang) -> &'static str {
+        let badges = lang::web::page(lang).script.badges;
         match self {
             Mark::None => "",
-            Mark::New => "NEW",
-            Mark::Closed => "CLOSED",
+            Mark::New => badges.word(lang::web::Mark::New),
+            Mark::Closed => badges.word(lang::web::Mark::Closed),
         }
     }
 }
@@ -161,9 +164,114 @@ const GAP: &str = "  ";
 /// The most lines the verdict takes.
 const VERDICT_LINES: usize = 4;
 
+/// The live page's address, for the screen: a teacher projecting
+/// `serve --live` shows it to the class (the lines printed before the
+/// screen took over are hidden under it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageLink {
+    /// The first address (under `--redact`, with its placeholder).
+    pub url: String,
+    /// Its QR code as lines of text (`None` under `--redact`).
+    pub qr: Option<String>,
+}
+
+/// Where the QR code goes, if anywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum QrPlace {
+    /// To the right of the verdict and the table, this many columns wide.
+    Beside(usize),
+    /// Under the legend, this many lines tall.
+    Below(usize),
+    /// Nowhere: the terminal is too small.
+    TooSmall,
+    /// There is none (`--redact`, or no page).
+    None,
+}
+
+/// Lines besides the verdict and the rows: header, address, blank, column
+/// names, the "more rows" line and the legend.
+const FIXED_LINES: usize = 6;
+
 /// The screen, one string per line, each at most `frame.width` columns
-/// (not counting colour codes), at most `frame.height` lines.
+/// (not counting colour codes), at most `frame.height` lines: the table,
+/// and if the page is on, its address under the header and its QR code
+/// beside or under the table when the terminal has room for it.
 pub fn screen(
+    snapshot: &Snapshot,
+    verdict: &Verdict,
+    changes: &Changes,
+    now: Instant,
+    frame: Frame,
+    labels: &Labels,
+    page: Option<&PageLink>,
+) -> Vec<String> {
+    let Some(page) = page else {
+        return table_screen(snapshot, verdict, changes, now, frame, labels);
+    };
+    let qr: Vec<&str> = page
+        .qr
+        .as_deref()
+        .map_or(Vec::new(), |q| q.lines().collect());
+    let qr_width = qr.iter().map(|l| display_width(l)).max().unwrap_or(0);
+    let place = if qr.is_empty() {
+        QrPlace::None
+    } else if frame.width >= MIN_WIDTH + GAP.len() + qr_width && frame.height >= 2 + qr.len() {
+        QrPlace::Beside(qr_width)
+    } else if frame.height >= FIXED_LINES + VERDICT_LINES + 1 + qr.len() + 3 {
+        QrPlace::Below(qr.len())
+    } else {
+        QrPlace::TooSmall
+    };
+    let inner = Frame {
+        width: match place {
+            QrPlace::Beside(w) => frame.width - GAP.len() - w,
+            _ => frame.width,
+        },
+        // The address takes a line; the code under the table, a blank
+        // line and its own.
+        height: frame.height.saturating_sub(match place {
+            QrPlace::Below(h) => 2 + h,
+            _ => 1,
+        }),
+        ..frame
+    };
+    let mut lines = table_screen(snapshot, verdict, changes, now, inner, labels);
+    let lang = labels.lang();
+    let address = lang::serve::live_page_line(lang, &page.url);
+    let hint = lang::serve::live_qr_too_small(lang);
+    let address = if place == QrPlace::TooSmall
+        && display_width(&address) + GAP.len() + display_width(hint) <= frame.width
+    {
+        format!("{address}{GAP}{hint}")
+    } else {
+        address
+    };
+    lines.insert(1.min(lines.len()), fit_end(&address, frame.width));
+    match place {
+        QrPlace::Beside(_) => {
+            // The code starts under the address, beside the verdict.
+            while lines.len() < 2 + qr.len() {
+                lines.push(String::new());
+            }
+            for (line, code) in lines.iter_mut().skip(2).zip(&qr) {
+                let pad = inner.width.saturating_sub(display_width(line));
+                line.extend(std::iter::repeat_n(' ', pad));
+                line.push_str(GAP);
+                line.push_str(code);
+            }
+        }
+        QrPlace::Below(_) => {
+            lines.push(String::new());
+            lines.extend(qr.iter().map(|l| l.to_string()));
+        }
+        QrPlace::TooSmall | QrPlace::None => {}
+    }
+    lines.truncate(frame.height.max(1));
+    lines
+}
+
+/// The header, the verdict and the rows, laid out in `frame`.
+fn table_screen(
     snapshot: &Snapshot,
     verdict: &Verdict,
     changes: &Changes,
@@ -216,9 +324,9 @@ pub fn screen(
         .iter()
         .map(|(row, mark)| cells(row, *mark, labels))
         .collect();
-    let widths = column_widths(&cells, width);
+    let widths = column_widths(&cells, width, lang);
 
-    let legend = "NEW: appeared, CLOSED: gone at the last refresh (shown 3 s)";
+    let legend = lang::serve::live_legend(lang);
     // Title, verdict, blank, header, legend: the rest is for rows.
     let room = frame.height.saturating_sub(lines.len() + 2).max(1);
     lines.push(layout(&HEADERS.map(String::from), &widths, width));
@@ -231,7 +339,7 @@ pub fn screen(
         let mut line = layout(cells, &widths, width);
         if frame.color && *mark != Mark::None {
             let paint = if *mark == Mark::New { "32" } else { "31" };
-            let text = mark.text();
+            let text = mark.text(lang);
             if let Some(at) = line.rfind(text) {
                 line.replace_range(
                     at..at + text.len(),
@@ -243,11 +351,7 @@ pub fn screen(
     }
     if shown < rows.len() {
         lines.push(fit_end(
-            &format!(
-                "... and {} more rows, every one on local port {}",
-                rows.len() - shown,
-                snapshot.port
-            ),
+            &lang::serve::live_more_rows(lang, rows.len() - shown, snapshot.port),
             width,
         ));
     }
@@ -278,18 +382,18 @@ fn cells(row: &Row, mark: Mark, labels: &Labels) -> [String; 6] {
         labels.remote(s),
         state,
         program,
-        mark.text().to_string(),
+        mark.text(labels.lang()).to_string(),
     ]
 }
 
 /// Column widths: each as wide as its widest cell, then narrowed (see
 /// [`SHRINK`]) until the line fits `width`.
-fn column_widths(rows: &[[String; 6]], width: usize) -> [usize; 6] {
-    let mut widths = HEADERS.map(|h| h.chars().count());
-    widths[5] = "CLOSED".len();
+fn column_widths(rows: &[[String; 6]], width: usize, lang: Lang) -> [usize; 6] {
+    let mut widths = HEADERS.map(display_width);
+    widths[5] = display_width(Mark::New.text(lang)).max(display_width(Mark::Closed.text(lang)));
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(display_width(cell));
         }
     }
     let total = |w: &[usize; 6]| w.iter().sum::<usize>() + GAP.len() * 5;
@@ -319,52 +423,70 @@ fn layout(cells: &[String; 6], widths: &[usize; 6], width: usize) -> String {
         };
         line.push_str(&text);
         if i < 5 {
-            line.extend(std::iter::repeat_n(' ', w - text.chars().count()));
+            line.extend(std::iter::repeat_n(
+                ' ',
+                w.saturating_sub(display_width(&text)),
+            ));
         }
     }
     fit_end(line.trim_end(), width)
 }
 
-/// `text`, cut at the end with `…` if longer than `width` columns.
+/// The columns a character takes on a terminal (Hangul: 2).
+fn char_width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// `text`, cut at the end with `…` if wider than `width` columns (Hangul
+/// takes two columns a syllable; no syllable is cut in half).
 fn fit_end(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    if display_width(text) <= width {
         return text.to_string();
     }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    let room = width.saturating_sub(1);
+    let mut cut = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        used += char_width(c);
+        if used > room {
+            break;
+        }
+        cut.push(c);
+    }
     cut.push('…');
     cut
 }
 
-/// `text`, cut at the start with `…` if longer than `width` columns.
+/// `text`, cut at the start with `…` if wider than `width` columns.
 fn fit_start(text: &str, width: usize) -> String {
-    let len = text.chars().count();
-    if len <= width {
+    if display_width(text) <= width {
         return text.to_string();
     }
-    let keep = width.saturating_sub(1);
+    let room = width.saturating_sub(1);
+    let mut kept = Vec::new();
+    let mut used = 0;
+    for c in text.chars().rev() {
+        used += char_width(c);
+        if used > room {
+            break;
+        }
+        kept.push(c);
+    }
     let mut cut = String::from("…");
-    cut.extend(text.chars().skip(len - keep));
+    cut.extend(kept.into_iter().rev());
     cut
 }
 
-/// Greedy word wrap to `width` columns (a word longer than a line is cut).
+/// Prose wrapped at spaces to `width` columns as the terminal counts them
+/// ([`crate::view::text::wrap`]); a word wider than a line is cut.
 fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let needed = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
-        if !line.is_empty() && needed > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines.into_iter().map(|l| fit_end(&l, width)).collect()
+    crate::view::text::wrap(
+        &text.split_whitespace().collect::<Vec<_>>().join(" "),
+        width,
+    )
+    .lines()
+    .map(|l| fit_end(l, width))
+    .collect()
 }
 
 #[cfg(test)]
@@ -448,6 +570,7 @@ mod tests {
             Instant::now(),
             frame(80, 24),
             &Labels::plain(),
+            None,
         );
         assert!(lines.len() <= 24);
         for line in &lines {
@@ -466,6 +589,45 @@ mod tests {
             lines
                 .iter()
                 .any(|l| l.contains("more rows, every one on local port 12000"))
+        );
+    }
+
+    /// Hangul takes two columns: the Korean verdict is wrapped and cut by
+    /// the columns it takes, and every word is Korean.
+    #[test]
+    fn the_korean_screen_fits_80_columns() {
+        let mut rows = vec![listener("0.0.0.0:12000")];
+        for i in 0..30u16 {
+            rows.push(accepted(
+                "127.0.0.1:12000",
+                &format!("127.0.{}.{}:{}", i / 10, 2 + i, 40000 + i),
+            ));
+        }
+        let snap = snapshot(12000, rows);
+        let t0 = Instant::now();
+        let mut changes = Changes::new();
+        changes.update(&snapshot(12000, vec![listener("0.0.0.0:12000")]), t0);
+        changes.update(&snap, t0);
+        let labels = Labels::plain().in_lang(Lang::Ko);
+        let lines = screen(
+            &snap,
+            &judge(&snap),
+            &changes,
+            t0,
+            frame(80, 24),
+            &labels,
+            None,
+        );
+        for line in &lines {
+            assert!(display_width(line) <= 80, "{}: {line}", display_width(line));
+        }
+        assert!(lines[1].starts_with("판정: 성립."), "{lines:#?}");
+        let text = lines.join("\n");
+        assert!(text.contains("새 연결"), "{text}");
+        assert!(text.contains("그 밖에 행"), "{text}");
+        assert!(
+            !text.contains("NEW") && !text.contains("more rows"),
+            "{text}"
         );
     }
 
@@ -490,6 +652,7 @@ mod tests {
             t0,
             frame(100, 30),
             &Labels::plain(),
+            None,
         );
         let text = lines.join("\n");
         assert!(text.contains("Local Address"), "{text}");

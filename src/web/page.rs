@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::http::Response;
 use crate::lang::Lang;
-use crate::lang::web::{self as words, Mark, PageText, Piece};
+use crate::lang::web::{self as words, Mark, PageText, Piece, Tool};
 
 /// The page, with `{{NAME}}` where values go.
 const TEMPLATE: &str = include_str!("page.html");
@@ -135,9 +135,11 @@ fn rich(pieces: &[Piece], place: &Where, text: &PageText) -> String {
         match piece {
             Piece::Text(words) => out.push_str(&escape(words)),
             Piece::Port => out.push_str(&format!("<span class=\"port\">{}</span>", place.port)),
-            Piece::Nc => {
-                let host = place.host.as_deref().unwrap_or(text.host_placeholder);
-                out.push_str(&format!("<code>nc {} {}</code>", escape(host), place.port));
+            Piece::Command(tool) => {
+                out.push_str(&format!(
+                    "<code>{}</code>",
+                    escape(&command(*tool, place, text))
+                ));
             }
             Piece::Badge(mark) => out.push_str(&badge(*mark, text)),
         }
@@ -156,16 +158,29 @@ fn badge(mark: Mark, text: &PageText) -> String {
 
 /// A sentence as plain text (for the title, where no markup goes).
 fn plain(pieces: &[Piece], place: &Where, text: &PageText) -> String {
-    let host = place.host.as_deref().unwrap_or(text.host_placeholder);
     pieces
         .iter()
         .map(|piece| match piece {
             Piece::Text(words) => (*words).to_string(),
             Piece::Port => place.port.to_string(),
-            Piece::Nc => format!("nc {host} {}", place.port),
+            Piece::Command(tool) => command(*tool, place, text),
             Piece::Badge(mark) => text.script.badges.word(*mark).to_string(),
         })
         .collect()
+}
+
+/// A command that talks to the echo, with the page's host and port (the
+/// placeholder for the host under `--redact`); an IPv6 host in brackets
+/// where the port follows a colon.
+fn command(tool: Tool, place: &Where, text: &PageText) -> String {
+    let host = place.host.as_deref().unwrap_or(text.host_placeholder);
+    let port = place.port;
+    match tool {
+        Tool::Nc => format!("nc {host} {port}"),
+        Tool::Telnet => format!("telnet {host} {port}"),
+        Tool::Connect if host.contains(':') => format!("sameport connect [{host}]:{port}"),
+        Tool::Connect => format!("sameport connect {host}:{port}"),
+    }
 }
 
 /// The script's words as a JavaScript value: JSON, with every `<` written
@@ -337,6 +352,35 @@ mod tests {
         let ko = body(&Page::new(&hidden, Lang::Ko));
         assert!(ko.contains("(주소 숨김: --redact)"));
         assert!(!ko.contains("<svg"));
+    }
+
+    /// Windows has no `nc`: the page also gives `telnet` and
+    /// `sameport connect`, in both languages, with the page's host and
+    /// port (an IPv6 host in brackets before `:PORT`).
+    #[test]
+    fn windows_students_get_a_command_they_have() {
+        for lang in Lang::ALL {
+            let html = body(&Page::new(&place(), lang));
+            assert!(html.contains("<code>nc 10.0.0.1 12000</code>"), "{lang:?}");
+            assert!(
+                html.contains("<code>telnet 10.0.0.1 12000</code>"),
+                "{lang:?}"
+            );
+            assert!(
+                html.contains("<code>sameport connect 10.0.0.1:12000</code>"),
+                "{lang:?}"
+            );
+        }
+        let ko = body(&Page::new(&place(), Lang::Ko));
+        assert!(ko.contains("윈도우에서는 nc 대신"), "{ko}");
+        let v6 = Where {
+            port: 12000,
+            url: Some("http://[2001:db8::1]:12000/".into()),
+            host: Some("2001:db8::1".into()),
+        };
+        let en = body(&Page::new(&v6, Lang::En));
+        assert!(en.contains("<code>sameport connect [2001:db8::1]:12000</code>"));
+        assert!(en.contains("<code>telnet 2001:db8::1 12000</code>"));
     }
 
     /// A word holding `</script>` cannot end the script element: no `<`

@@ -92,7 +92,8 @@ const FITS: &str = "(() => { \
     const aside = document.querySelector('aside'); \
     return JSON.stringify({ outside: outside.map(e => e.id || e.tagName + ':' + e.innerText.slice(0, 40)), \
       table_inside: table.right <= main.right + 0.5, \
-      aside_whole: aside.scrollHeight <= aside.clientHeight + 1 }); })()";
+      aside_whole: aside.scrollHeight <= aside.clientHeight + 1, \
+      aside_over: aside.scrollHeight - aside.clientHeight }); })()";
 
 fn assert_fits(browser: &mut Browser, scheme: &str) {
     let fit: Value = serde_json::from_str(browser.eval(FITS).as_str().unwrap()).unwrap();
@@ -107,7 +108,7 @@ fn assert_fits(browser: &mut Browser, scheme: &str) {
     );
     assert_eq!(
         fit["aside_whole"], true,
-        "{scheme}: the explanation is cut off"
+        "{scheme}: the explanation is cut off: {fit}"
     );
 }
 
@@ -187,6 +188,11 @@ fn the_page_shows_the_class_on_one_port() {
         browser.eval("document.getElementById('outcome').textContent"),
         "HOLDS"
     );
+    // Windows has no nc: the side panel gives telnet and sameport connect.
+    let aside = browser.eval("document.querySelector('aside').innerText");
+    let aside = aside.as_str().unwrap_or_default();
+    assert!(aside.contains("(Windows: telnet "), "{aside}");
+    assert!(aside.contains("sameport connect "), "{aside}");
     assert_fits(&mut browser, "light");
     save("live-page.png", &browser.screenshot());
 
@@ -328,6 +334,9 @@ fn the_page_speaks_korean() {
         "{aside}"
     );
     assert!(aside.contains("지속 연결"), "{aside}");
+    // Windows has no nc: telnet, or sameport connect.
+    assert!(aside.contains("telnet "), "{aside}");
+    assert!(aside.contains("sameport connect "), "{aside}");
     assert!(!aside.contains("Why several"), "{aside}");
     // The viewer's rows: the key stays `you`, the badge says 나.
     let table = rows(&mut browser);
@@ -434,4 +443,135 @@ fn a_hostile_process_name_is_shown_as_text() {
     drop(browser);
     drop(clients);
     runtime.block_on(server.stop());
+}
+
+/// On a phone (390x844, how students join through the QR code) the page is
+/// readable: normal type, nothing wider than the screen but the table
+/// (which scrolls sideways inside its box), the side panel under the
+/// table, and the viewer's own row on the first screen without scrolling,
+/// even when the class has more rows than a phone shows and the viewer's
+/// connections sort last (the browser comes in on 127.0.0.9, a local
+/// address after everyone else's 127.0.0.1).
+#[test]
+fn a_phone_can_read_the_page() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let (server, port) = Running::serve_json(&[]);
+    let clients: Vec<TcpStream> = (0..24)
+        .map(|i| echo_client(&format!("127.0.0.{}", 2 + i % 4), port))
+        .collect();
+    let mut browser = Browser::launch(&chromium);
+    browser.open_as(&format!("http://127.0.0.9:{port}/"), 390, 844, true);
+    assert!(
+        browser.wait_for(
+            "document.querySelector('#rows tr.more') !== null && \
+             document.querySelectorAll('#rows tr[data-marks~=\"you\"]').length >= 1",
+            Duration::from_secs(20)
+        ),
+        "{:?}",
+        rows(&mut browser)
+    );
+    let measured = browser.eval(
+        "(() => { \
+           const px = (e) => parseFloat(getComputedStyle(e).fontSize); \
+           const q = (s) => document.querySelector(s); \
+           const you = q('#rows tr[data-marks~=\"you\"]'); \
+           const mark = you.querySelector('td.mark').getBoundingClientRect(); \
+           const row = you.getBoundingClientRect(); \
+           return JSON.stringify({ \
+             body: px(document.body), cell: px(q('#rows td.local')), \
+             explanation: px(q('#explanation')), aside: px(q('aside p')), \
+             status: px(q('#status')), \
+             page_width: document.documentElement.scrollWidth, width: innerWidth, \
+             you_top: row.top, you_bottom: row.bottom, you_mark_right: mark.right, \
+             height: innerHeight, \
+             aside_top: q('aside').getBoundingClientRect().top, \
+             table_bottom: q('table').getBoundingClientRect().bottom }); })()",
+    );
+    let m: Value = serde_json::from_str(measured.as_str().unwrap()).unwrap();
+    let num = |name: &str| m[name].as_f64().unwrap_or(0.0);
+    save("live-page-phone.png", &browser.screenshot());
+    for text in ["body", "cell", "explanation", "aside"] {
+        assert!(num(text) >= 14.0, "{text} text too small: {m}");
+    }
+    assert!(num("status") >= 13.0, "{m}");
+    assert!(
+        num("page_width") <= num("width"),
+        "the page scrolls sideways: {m}"
+    );
+    assert!(
+        num("you_top") >= 0.0 && num("you_bottom") <= num("height"),
+        "the viewer's row is not on the first screen: {m}"
+    );
+    assert!(
+        num("you_mark_right") <= num("width"),
+        "the viewer's badge is off the screen: {m}"
+    );
+    assert!(
+        num("aside_top") >= num("table_bottom"),
+        "the side panel is not under the table: {m}"
+    );
+    drop(browser);
+    drop(clients);
+    let (status, _) = server.interrupt();
+    assert!(status.success());
+}
+
+/// A full classroom: 60 connections, the viewer's sorting after every
+/// other (the browser comes in on 127.0.0.9, everyone else on 127.0.0.1).
+/// The page shows 19 rows and the summary, and every connection of the
+/// viewer's that the table has is among the rows shown.
+#[test]
+fn your_rows_stay_in_a_full_classroom() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let (server, port) = Running::serve_json(&[]);
+    let clients: Vec<TcpStream> = (0..60)
+        .map(|i| echo_client(&format!("127.0.0.{}", 2 + i % 6), port))
+        .collect();
+    let mut browser = Browser::launch(&chromium);
+    browser.open(&format!("http://127.0.0.9:{port}/"), 1280, 720);
+    assert!(
+        browser.wait_for(
+            "document.querySelector('#rows tr.more') !== null && \
+             document.querySelectorAll('#rows tr[data-marks~=\"you\"]').length >= 1",
+            Duration::from_secs(20)
+        ),
+        "{:?}",
+        rows(&mut browser)
+    );
+    // The viewer's connections in the table's full order, and which of
+    // them the page shows.
+    let found = browser.eval(
+        "(() => { \
+           const all = snapshot.sockets.map((s) => s.remote_addr + ' ' + s.remote_port); \
+           const mine = all.map((r, i) => [r, i]).filter(([r]) => yours.has(r)); \
+           const shown = [...document.querySelectorAll('#rows tr')].map((tr) => tr.dataset.remote); \
+           return JSON.stringify({ total: all.length, \
+             positions: mine.map(([, i]) => i), \
+             missing: mine.map(([r]) => r).filter((r) => !shown.includes(r)) }); })()",
+    );
+    let found: Value = serde_json::from_str(found.as_str().unwrap()).unwrap();
+    let positions: Vec<u64> = found["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert!(!positions.is_empty(), "{found}");
+    assert!(
+        positions.iter().all(|&i| i >= 20),
+        "the viewer's rows must sort after the first 20 for this test: {found}"
+    );
+    assert_eq!(found["missing"], serde_json::json!([]), "{found}");
+    let table = rows(&mut browser);
+    assert_eq!(table.len(), 20, "19 rows and the summary: {table:?}");
+    assert_fits(&mut browser, "60 connections");
+    save("live-page-60-clients.png", &browser.screenshot());
+    drop(browser);
+    drop(clients);
+    let (status, _) = server.interrupt();
+    assert!(status.success());
 }

@@ -174,6 +174,12 @@ impl Browser {
 
     /// Opens `url` in a new page of `width` x `height` CSS pixels.
     pub fn open(&mut self, url: &str, width: u32, height: u32) {
+        self.open_as(url, width, height, false);
+    }
+
+    /// Opens `url` as [`Browser::open`] does, as a phone's browser if
+    /// `mobile` (the page's viewport meta tag counts, as on a phone).
+    pub fn open_as(&mut self, url: &str, width: u32, height: u32, mobile: bool) {
         let target = self.call("Target.createTarget", json!({ "url": "about:blank" }));
         let target = target["targetId"].as_str().unwrap().to_string();
         let attached = self.call(
@@ -184,7 +190,7 @@ impl Browser {
         self.call("Page.enable", json!({}));
         self.call(
             "Emulation.setDeviceMetricsOverride",
-            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
+            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
         );
         self.call("Page.navigate", json!({ "url": url }));
     }
