@@ -542,7 +542,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("sameport: {}", one_line(&e));
+            crate::os::stderr::line(&format!("sameport: {}", one_line(&e)));
             ExitCode::from(exit::ERROR)
         }
     }
@@ -642,7 +642,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 async fn connect(args: ConnectArgs) -> anyhow::Result<ExitCode> {
     let Some(target) = args.target else {
         let text = says::connect_needs_target(lang::current(), args.port);
-        eprintln!("sameport: {text}");
+        crate::os::stderr::line(&format!("sameport: {text}"));
         return Ok(ExitCode::from(exit::USAGE));
     };
     let hold = args.hold;
@@ -677,7 +677,7 @@ fn man(command: Option<&str>) -> anyhow::Result<ExitCode> {
         Some(name) => {
             let Some(sub) = cli.find_subcommand(name).filter(|c| !c.is_hide_set()) else {
                 let text = says::no_such_command(lang::current(), name, &command_names());
-                eprintln!("sameport: {text}");
+                crate::os::stderr::line(&format!("sameport: {text}"));
                 return Ok(ExitCode::from(exit::USAGE));
             };
             // Named sameport-serve(1), with `sameport serve` in its synopsis.
@@ -761,7 +761,7 @@ fn usage_error(e: clap::Error, lang: Lang) -> ExitCode {
         Some(name) => format!("sameport {name} --help"),
         None => "sameport --help".to_string(),
     };
-    eprintln!("sameport: {}", says::usage(lang, &what, &help));
+    crate::os::stderr::line(&format!("sameport: {}", says::usage(lang, &what, &help)));
     ExitCode::from(exit::USAGE)
 }
 

@@ -282,7 +282,7 @@ pub fn message(text: &str) -> String {
 
 /// Prints [`message`] on stderr.
 pub fn say(text: &str) {
-    eprintln!("{}", message(text));
+    crate::os::stderr::line(&message(text));
 }
 
 /// Writes `text` to stdout and flushes it. Returns `Ok(false)` when stdout is

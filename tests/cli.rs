@@ -313,3 +313,39 @@ fn piped_bytes_come_back_exactly() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"sockets\""));
 }
+
+/// stderr a closed pipe (`sameport serve 2>&1 >/dev/null | head -1` once
+/// `head` has exited): the messages nobody reads are dropped, and SIGTERM
+/// still stops the server cleanly with exit 0, never a panic (101).
+#[test]
+fn serve_with_stderr_closed_stops_cleanly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    for proto in ["udp", "tcp"] {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let port = free_port().to_string();
+        let mut child = sameport()
+            .args([
+                "serve", "--port", &port, "--proto", proto, "--format", "json",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(writer)
+            .spawn()
+            .expect("spawn serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        assert!(
+            first.starts_with('{'),
+            "{proto}: the server started: {first}"
+        );
+        // Drain stdout so the server never blocks on it.
+        let drain = std::thread::spawn(move || lines.count());
+        // SAFETY: kill() on our own child's PID.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let status = child.wait().expect("wait");
+        let _ = drain.join();
+        assert_eq!(status.code(), Some(0), "{proto}: {status:?}");
+    }
+}

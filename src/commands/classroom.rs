@@ -238,12 +238,12 @@ fn announce_page(urls: &[(String, PagePlace)], lang: Lang) {
     output::say(says::live_page_intro(lang));
     for (url, place) in urls {
         // Addresses are never wrapped: one per line, indented.
-        eprintln!("{}", says::live_page_url(lang, url, place));
+        crate::os::stderr::line(&says::live_page_url(lang, url, place));
     }
     if let Some(code) = urls.first().and_then(|(url, _)| qr::text(url)) {
         output::say(&says::scan_to_open(lang, &urls[0].0));
-        eprint!("{code}");
-        eprintln!();
+        crate::os::stderr::write(&code);
+        crate::os::stderr::line("");
     }
 }
 

@@ -151,7 +151,7 @@ impl Reporter {
                         }
                         last_verdict = Some(verdict);
                     }
-                    Err(e) => eprintln!("sameport: {e}"),
+                    Err(e) => crate::os::stderr::line(&format!("sameport: {e}")),
                 }
             }
             told = covered;

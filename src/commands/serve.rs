@@ -287,10 +287,10 @@ fn follow_capture(
                 return;
             };
             if let Some(error) = &captured.error {
-                eprintln!(
+                crate::os::stderr::line(&format!(
                     "sameport: {}",
                     errors::capture_stopped(output.lang(), error)
-                );
+                ));
             }
             let sockets = table_side.sockets_serving(&captured, port, proto).await;
             let _ = output::print(&capture_text(&captured, port, proto, sockets, &output));
@@ -390,7 +390,7 @@ fn announce(proto: Proto, local: SocketAddr, lang: Lang) {
         "    sameport connect 127.0.0.1:{port}{udp} --count 3 \\\n      \
          --from 127.0.0.2,127.0.0.3,127.0.0.4 --message hello"
     ));
-    eprintln!("{}", lines.join("\n"));
+    crate::os::stderr::line(&lines.join("\n"));
 }
 
 /// One connection per open file the process may have, minus a reserve

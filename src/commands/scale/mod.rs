@@ -124,15 +124,12 @@ pub async fn scale(options: ScaleOptions, output: Output) -> anyhow::Result<Exit
         SocketAddr::new(Ipv4Addr::LOCALHOST.into(), options.port),
         BACKLOG,
     )?;
-    eprintln!(
-        "{}",
-        says::plan(
-            lang,
-            (options.connections, options.port),
-            (plan.workers, plan.client_processes, plan.sources.len()),
-            plan.fd_limit
-        )
-    );
+    crate::os::stderr::line(&says::plan(
+        lang,
+        (options.connections, options.port),
+        (plan.workers, plan.client_processes, plan.sources.len()),
+        plan.fd_limit,
+    ));
     let (reports_tx, mut reports) = mpsc::unbounded_channel();
     let mut fleet = Fleet {
         children: Vec::new(),
@@ -177,7 +174,7 @@ async fn hold_open(
     reports: &mut mpsc::UnboundedReceiver<Report>,
     lang: Lang,
 ) -> anyhow::Result<()> {
-    eprint!("{}", hold_message(options, hold, lang));
+    crate::os::stderr::write(&hold_message(options, hold, lang));
     let until = async {
         match hold {
             Hold::For(duration) => tokio::time::sleep(duration).await,
@@ -202,11 +199,11 @@ async fn hold_open(
     tokio::pin!(signal);
     tokio::select! {
         biased;
-        signal = &mut signal => eprintln!("{}", says::hold_over(lang, HoldEnd::Signal(signal), n)),
-        () = until => eprintln!("{}", says::hold_over(lang, HoldEnd::TimeUp, n)),
+        signal = &mut signal => crate::os::stderr::line(&says::hold_over(lang, HoldEnd::Signal(signal), n)),
+        () = until => crate::os::stderr::line(&says::hold_over(lang, HoldEnd::TimeUp, n)),
         why = child_gone => {
             match tokio::time::timeout(Duration::from_millis(300), &mut signal).await {
-                Ok(signal) => eprintln!("{}", says::hold_over(lang, HoldEnd::Signal(signal), n)),
+                Ok(signal) => crate::os::stderr::line(&says::hold_over(lang, HoldEnd::Signal(signal), n)),
                 Err(_) => bail!(says::while_holding(lang, &why)),
             }
         }
@@ -510,10 +507,11 @@ async fn report(
     );
     output::print(&text)?;
     if established < options.connections {
-        eprintln!(
-            "{}",
-            says::fewer_in_table(lang, established, options.connections)
-        );
+        crate::os::stderr::line(&says::fewer_in_table(
+            lang,
+            established,
+            options.connections,
+        ));
         return Ok(ExitCode::from(exit::CLAIM_FAILS));
     }
     Ok(exit::for_verdict(&verdict))
