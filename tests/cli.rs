@@ -349,3 +349,44 @@ fn serve_with_stderr_closed_stops_cleanly() {
         assert_eq!(status.code(), Some(0), "{proto}: {status:?}");
     }
 }
+
+/// `--help` (and `-h`) of every command wraps at the terminal's width: on an
+/// 80-column terminal (COLUMNS=80) no line is wider than 80 columns, in
+/// English or in Korean.
+#[test]
+fn help_fits_80_columns() {
+    use unicode_width::UnicodeWidthStr;
+    let commands = [
+        "",
+        "demo",
+        "serve",
+        "connect",
+        "inspect",
+        "scale",
+        "completions",
+        "man",
+    ];
+    for lang in ["en", "ko"] {
+        for command in commands {
+            for flag in ["--help", "-h"] {
+                let mut args = vec!["--lang", lang];
+                args.extend(Some(command).filter(|c| !c.is_empty()));
+                args.push(flag);
+                let out = sameport()
+                    .args(&args)
+                    .env("COLUMNS", "80")
+                    .output()
+                    .unwrap();
+                assert_eq!(out.status.code(), Some(0), "{args:?}");
+                let text = String::from_utf8_lossy(&out.stdout);
+                for line in text.lines() {
+                    assert!(
+                        line.width() <= 80,
+                        "{args:?}: {} columns: {line}",
+                        line.width()
+                    );
+                }
+            }
+        }
+    }
+}
