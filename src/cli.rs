@@ -280,7 +280,7 @@ struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     format: FormatArg,
-    /// Which table(s) to print [default: both for inspect and scale, netstat elsewhere].
+    /// Which table(s) to print [default: netstat; both adds lsof's].
     #[arg(long, value_enum)]
     view: Option<ViewArg>,
     /// Colour the tables: auto is a terminal with NO_COLOR unset and TERM not dumb.
@@ -308,10 +308,9 @@ impl OutputArgs {
     }
 
     /// The output settings, with `default_view` where `--view` is not given.
-    /// The commands a class watches (demo, serve, connect) show the netstat
-    /// table alone, which fits 80 columns; the lsof table (rows over 90
-    /// columns) is one `--view both` away. `inspect` and `scale` show both, as
-    /// a look at a server is compared with both tools.
+    /// Every command shows the netstat table alone by default, which fits 80
+    /// columns; the lsof table (rows over 90 columns, which would cut
+    /// addresses on an 80-column terminal) is one `--view both` away.
     fn output(&self, default_view: ViewKind) -> Output {
         self.output_with(default_view, false)
     }
@@ -557,7 +556,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args.port,
             args.proto.into(),
             args.side.into(),
-            &args.output.output(ViewKind::Both),
+            &args.output.output(ViewKind::Netstat),
         ),
         Command::Completions(args) => completions(args.shell),
         Command::Man(args) => man(args.command.as_deref()),
@@ -573,7 +572,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .hold
                     .map(|secs| secs.map_or(scale::Hold::UntilStopped, scale::Hold::For)),
             };
-            runtime()?.block_on(scale::scale(options, args.output.output(ViewKind::Both)))
+            runtime()?.block_on(scale::scale(options, args.output.output(ViewKind::Netstat)))
         }
         Command::ScaleWorker(args) => runtime()?.block_on(scale::worker::worker(args.max_clients)),
         Command::ScaleClients(args) => {

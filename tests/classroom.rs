@@ -606,3 +606,50 @@ fn the_demo_fits_80_columns_headings_included() {
         }
     }
 }
+
+/// `inspect` on an 80-column terminal, a server with three clients on this
+/// host: no line is wider than 80 columns (the mirror line under the
+/// clients' table is wrapped as prose, in English and in Korean), and the
+/// lsof table, whose rows would cut addresses, is off by default as for
+/// `serve` (`--view both` adds it).
+#[test]
+fn inspect_fits_80_columns() {
+    use unicode_width::UnicodeWidthStr;
+    let (server, port) = Running::serve_json(&[]);
+    let clients: Vec<TcpStream> = (0..3).map(|_| held_client(port)).collect();
+    let port_text = port.to_string();
+    for lang in ["en", "ko"] {
+        let out = sameport()
+            .args(["--lang", lang, "inspect", "--port", &port_text])
+            .env("COLUMNS", "80")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        for line in text.lines() {
+            assert!(
+                line.width() <= 80,
+                "{lang}: {} columns: {line}\n{text}",
+                line.width()
+            );
+        }
+        let mirror = match lang {
+            "en" => "every one with remote port",
+            _ => "원격 포트는 모두",
+        };
+        assert!(text.replace('\n', " ").contains(mirror), "{text}");
+        assert!(
+            !text.contains("COMMAND"),
+            "{lang}: lsof is off by default:\n{text}"
+        );
+    }
+    let out = sameport()
+        .args(["inspect", "--port", &port_text, "--view", "both"])
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("COMMAND"));
+    drop(clients);
+    let _ = server.interrupt();
+}
