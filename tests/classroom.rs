@@ -653,3 +653,83 @@ fn inspect_fits_80_columns() {
     drop(clients);
     let _ = server.interrupt();
 }
+
+/// `scale --hold` on an 80-column terminal, in English and in Korean: its
+/// messages (the plan, the hold and the commands to look with, the end of
+/// the hold), the progress bar and the facts under the table fit the screen,
+/// and the bar's rate is a whole number grouped by thousands (`9,627/s`).
+#[test]
+fn scale_fits_80_columns() {
+    use unicode_width::UnicodeWidthStr;
+    for lang in ["en", "ko"] {
+        let port = free_port();
+        let screen = Screen::start(
+            &format!("scale-{lang}"),
+            &format!(
+                "{} --lang {lang} scale --connections 3000 --workers 1 --port {port} --hold 1",
+                bin()
+            ),
+        );
+        let text = screen.wait_for("EXIT=", 120);
+        assert!(text.contains("EXIT=0"), "{text}");
+        for line in lines(&text) {
+            assert!(
+                line.width() <= 80,
+                "{lang}: {} columns: {line}\n{text}",
+                line.width()
+            );
+        }
+        let bar = text
+            .lines()
+            .find(|l| l.contains("3000/3000"))
+            .unwrap_or_else(|| panic!("{lang}: no progress bar:\n{text}"));
+        // `(3,725/s, 1s)`: the rate, then the time.
+        let rate = bar
+            .rsplit_once('(')
+            .and_then(|(_, r)| r.split(", ").next())
+            .and_then(|r| r.strip_suffix("/s"))
+            .unwrap_or_else(|| panic!("{lang}: no rate: {bar}"));
+        assert!(
+            !rate.is_empty() && rate.chars().all(|c| c.is_ascii_digit() || c == ','),
+            "{lang}: {bar}"
+        );
+        assert!(text.contains("ss -s"), "{text}");
+    }
+}
+
+/// `serve --max-clients 1` on an 80-column terminal turning clients away:
+/// the refusal lines, "(N more since the last message)" included, are
+/// wrapped at spaces, never cut mid-word by the terminal.
+#[test]
+fn refusals_fit_80_columns() {
+    let port = free_port();
+    let screen = Screen::start(
+        "refusals",
+        &format!("{} serve --port {port} --max-clients 1", bin()),
+    );
+    screen.wait_for("listening, before any client", 20);
+    let _first = held_client(port);
+    let knock = || {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut reply = String::new();
+        let _ = stream.read_to_string(&mut reply);
+        assert!(reply.starts_with("refused"), "{reply}");
+    };
+    for _ in 0..4 {
+        knock();
+    }
+    std::thread::sleep(Duration::from_millis(1200));
+    knock();
+    let text = screen.wait_for("since", 20);
+    for line in lines(&text) {
+        assert!(
+            line.chars().count() <= 80,
+            "wrapped at 80 columns ({} long): {line}\n{text}",
+            line.chars().count()
+        );
+    }
+    assert!(text.contains("already serving 1 client"), "{text}");
+}
