@@ -244,6 +244,16 @@ fn bad_input_gets_one_clear_line() {
         (&["inspect", "--max-rows", "0"], 2, "must be at least 1"),
         (&["connect"], 2, "connect needs a server address"),
         (&["frobnicate"], 2, "frobnicate"),
+        (
+            &["completions"],
+            2,
+            "a required argument is missing: <SHELL>",
+        ),
+        (
+            &["serve", "--capture-count", "3"],
+            2,
+            "a required argument is missing: --capture",
+        ),
     ];
     for (args, code, needle) in cases {
         let out = sameport()

@@ -692,7 +692,18 @@ pub enum Usage {
 /// Korean the sentence is made from what clap found.
 pub fn usage_error(lang: Lang, usage: &Usage, clap_line: &str) -> String {
     match lang {
-        Lang::En => clap_line.to_string(),
+        Lang::En => match usage {
+            // clap lists the missing arguments on the lines after its first.
+            Usage::Missing { args } => {
+                let what = if args.len() == 1 {
+                    "a required argument is missing"
+                } else {
+                    "required arguments are missing"
+                };
+                format!("{what}: {}", args.join(", "))
+            }
+            _ => clap_line.to_string(),
+        },
         Lang::Ko => match usage {
             Usage::InvalidValue { arg, value, valid } => format!(
                 "'{arg}'에 쓸 수 없는 값 '{value}': {} 중 하나여야 합니다",
