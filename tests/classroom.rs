@@ -733,3 +733,76 @@ fn refusals_fit_80_columns() {
     }
     assert!(text.contains("already serving 1 client"), "{text}");
 }
+
+/// The wording, item by item: the verdict does not repeat its outcome
+/// ("NOT ENOUGH EVIDENCE. Not enough evidence"), one client socket is said
+/// as one (no "1 distinct ... every one"), and UDP clients are "ready" and
+/// held as "sockets", never "connected" or "connections", in both languages.
+#[test]
+fn wording_says_it_once_and_right_for_one() {
+    let port = free_port().to_string();
+    for (lang, word) in [("en", "Not enough evidence"), ("ko", "증거 부족:")] {
+        let out = sameport()
+            .args(["--lang", lang, "inspect", "--port", &port])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3));
+        let text = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+        let verdict = text.split_once(". ").map_or("", |(_, rest)| rest);
+        assert!(!verdict.contains(word), "{lang}: said twice: {text}");
+    }
+
+    let (server, port) = Running::serve_json(&[]);
+    let _one = held_client(port);
+    for (lang, wrong) in [("en", "distinct"), ("ko", "서로 다른")] {
+        let out = sameport()
+            .args(["--lang", lang, "inspect", "--port", &port.to_string()])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+        let mirror = match lang {
+            "en" => "1 client socket, local port",
+            _ => "클라이언트 소켓 1개의 로컬 포트는",
+        };
+        assert!(text.contains(mirror), "{lang}: {text}");
+        assert!(!text.contains(wrong), "{lang}: {text}");
+    }
+    drop(server);
+
+    let (server, port) = Running::serve_json(&["--proto", "udp"]);
+    for (lang, right, wrong) in [
+        (
+            "en",
+            ["ready", "holding 2 sockets"],
+            ["connected", "connections"],
+        ),
+        ("ko", ["준비됨", "소켓 2개를"], ["연결됨", "연결 2개"]),
+    ] {
+        let out = sameport()
+            .args(["--lang", lang, "connect", &format!("127.0.0.1:{port}")])
+            .args([
+                "--proto",
+                "udp",
+                "--count",
+                "2",
+                "--message",
+                "hi",
+                "--hold",
+                "0",
+            ])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).replace("\n  ", " ");
+        assert!(out.status.success(), "{stderr}");
+        for word in right {
+            assert!(stderr.contains(word), "{lang}: {word}: {stderr}");
+        }
+        for word in wrong {
+            assert!(!stderr.contains(word), "{lang}: {word}: {stderr}");
+        }
+    }
+    drop(server);
+}

@@ -95,7 +95,12 @@ pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<
         return Ok(code);
     }
     if let Some(hold) = options.hold {
-        crate::os::stderr::line(&says::holding(lang, clients.len(), hold.as_secs_f64()));
+        crate::os::stderr::line(&says::holding(
+            lang,
+            options.proto.into(),
+            clients.len(),
+            hold.as_secs_f64(),
+        ));
         tokio::select! {
             () = tokio::time::sleep(hold) => {}
             _ = shutdown::signal() => {}
