@@ -414,9 +414,9 @@ struct ConnectArgs {
     /// The server, as HOST or HOST:PORT (e.g. 127.0.0.1:12000).
     #[arg(value_name = "HOST[:PORT]", value_parser = client::check_target)]
     target: Option<String>,
-    /// The server's port, when HOST[:PORT] gives none.
-    #[arg(long, short, default_value_t = 12000, value_parser = port_arg)]
-    port: u16,
+    /// The server's port, when HOST[:PORT] gives none [default: 12000].
+    #[arg(long, short, value_parser = port_arg)]
+    port: Option<u16>,
     /// TCP or UDP clients.
     #[arg(long, value_enum, default_value_t = ProtoArg::Tcp)]
     proto: ProtoArg,
@@ -640,14 +640,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn connect(args: ConnectArgs) -> anyhow::Result<ExitCode> {
     let Some(target) = args.target else {
-        let text = says::connect_needs_target(lang::current(), args.port);
+        let text = says::connect_needs_target(lang::current(), args.port.unwrap_or(12000));
         crate::os::stderr::line(&format!("sameport: {text}"));
         return Ok(ExitCode::from(exit::USAGE));
     };
+    if let Some(port) = args.port
+        && client::port_in(&target).is_some()
+    {
+        let text = says::port_given_twice(lang::current(), &target, port);
+        crate::os::stderr::line(&format!("sameport: {text}"));
+        return Ok(ExitCode::from(exit::USAGE));
+    }
     let hold = args.hold;
     let prefer_v4 = args.from.first().is_none_or(IpAddr::is_ipv4);
     let options = ConnectOptions {
-        target: client::resolve(&target, args.port, prefer_v4).await?,
+        target: client::resolve(&target, args.port.unwrap_or(12000), prefer_v4).await?,
         proto: args.proto.into(),
         count: args.count,
         from: args.from,

@@ -116,7 +116,7 @@ fn inspect_exit_codes_follow_the_verdict() {
         "no listener: {}",
         String::from_utf8_lossy(&empty.stdout)
     );
-    assert!(String::from_utf8_lossy(&empty.stdout).contains("no socket is listening on TCP port"));
+    assert!(String::from_utf8_lossy(&empty.stdout).contains("No socket is listening on TCP port"));
 
     let server = Running::spawn(&["serve", "--port", &port.to_string(), "--format", "json"]);
     server
@@ -399,4 +399,29 @@ fn help_fits_80_columns() {
             }
         }
     }
+}
+
+/// The address serve prints for its page, pasted into connect as it is
+/// (`http://127.0.0.1:PORT/`), reaches the server.
+#[test]
+fn connect_accepts_the_page_address() {
+    let (server, port) = Running::serve_json(&[]);
+    let out = sameport()
+        .args([
+            "connect",
+            &format!("http://127.0.0.1:{port}/"),
+            "--message",
+            "hi",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(r#"echo "hi""#),
+        "{stderr}"
+    );
+    let (status, _) = server.interrupt();
+    assert!(status.success());
 }

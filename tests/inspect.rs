@@ -144,7 +144,7 @@ fn inspect_shows_both_sides_with_their_roles() {
         .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("HOLDS"), "{text}");
-    assert!(!text.contains("no socket is listening"), "{text}");
+    assert!(!text.contains("No socket is listening"), "{text}");
     assert!(
         text.contains("--side client shows only the clients' sockets"),
         "{text}"
