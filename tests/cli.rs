@@ -425,3 +425,26 @@ fn connect_accepts_the_page_address() {
     let (status, _) = server.interrupt();
     assert!(status.success());
 }
+
+/// `serve --redact`: the start-up text names no address of this machine
+/// other than loopback (the commands and the page's addresses use the
+/// placeholders), and shows no QR code, saying why in one line.
+#[test]
+fn serve_redact_hides_the_addresses_at_start_up() {
+    let (server, _port) = Running::serve_json(&["--redact"]);
+    let (status, stderr) = server.interrupt();
+    assert!(status.success(), "{stderr}");
+    let addresses = sameport::net::interfaces::reachable(true);
+    for (_, ip) in &addresses {
+        assert!(!stderr.contains(&ip.to_string()), "{ip} shown: {stderr}");
+    }
+    if !addresses.is_empty() {
+        assert!(stderr.contains("sameport connect host-A:"), "{stderr}");
+        assert!(stderr.contains("http://host-A:"), "{stderr}");
+    }
+    assert!(stderr.contains("no QR code with --redact"), "{stderr}");
+    assert!(
+        !stderr.contains('█') && !stderr.contains('▀'),
+        "a QR code: {stderr}"
+    );
+}
