@@ -280,7 +280,7 @@ struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     format: FormatArg,
-    /// Which table(s) to print [default: both for inspect and scale, netstat elsewhere].
+    /// Which table(s) to print [default: netstat; both adds lsof's].
     #[arg(long, value_enum)]
     view: Option<ViewArg>,
     /// Colour the tables: auto is a terminal with NO_COLOR unset and TERM not dumb.
@@ -308,10 +308,9 @@ impl OutputArgs {
     }
 
     /// The output settings, with `default_view` where `--view` is not given.
-    /// The commands a class watches (demo, serve, connect) show the netstat
-    /// table alone, which fits 80 columns; the lsof table (rows over 90
-    /// columns) is one `--view both` away. `inspect` and `scale` show both, as
-    /// a look at a server is compared with both tools.
+    /// Every command shows the netstat table alone by default, which fits 80
+    /// columns; the lsof table (rows over 90 columns, which would cut
+    /// addresses on an 80-column terminal) is one `--view both` away.
     fn output(&self, default_view: ViewKind) -> Output {
         self.output_with(default_view, false)
     }
@@ -415,9 +414,9 @@ struct ConnectArgs {
     /// The server, as HOST or HOST:PORT (e.g. 127.0.0.1:12000).
     #[arg(value_name = "HOST[:PORT]", value_parser = client::check_target)]
     target: Option<String>,
-    /// The server's port, when HOST[:PORT] gives none.
-    #[arg(long, short, default_value_t = 12000, value_parser = port_arg)]
-    port: u16,
+    /// The server's port, when HOST[:PORT] gives none [default: 12000].
+    #[arg(long, short, value_parser = port_arg)]
+    port: Option<u16>,
     /// TCP or UDP clients.
     #[arg(long, value_enum, default_value_t = ProtoArg::Tcp)]
     proto: ProtoArg,
@@ -542,7 +541,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("sameport: {}", one_line(&e));
+            crate::os::stderr::line(&format!("sameport: {}", one_line(&e)));
             ExitCode::from(exit::ERROR)
         }
     }
@@ -557,7 +556,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args.port,
             args.proto.into(),
             args.side.into(),
-            &args.output.output(ViewKind::Both),
+            &args.output.output(ViewKind::Netstat),
         ),
         Command::Completions(args) => completions(args.shell),
         Command::Man(args) => man(args.command.as_deref()),
@@ -573,7 +572,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .hold
                     .map(|secs| secs.map_or(scale::Hold::UntilStopped, scale::Hold::For)),
             };
-            runtime()?.block_on(scale::scale(options, args.output.output(ViewKind::Both)))
+            runtime()?.block_on(scale::scale(options, args.output.output(ViewKind::Netstat)))
         }
         Command::ScaleWorker(args) => runtime()?.block_on(scale::worker::worker(args.max_clients)),
         Command::ScaleClients(args) => {
@@ -641,14 +640,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn connect(args: ConnectArgs) -> anyhow::Result<ExitCode> {
     let Some(target) = args.target else {
-        let text = says::connect_needs_target(lang::current(), args.port);
-        eprintln!("sameport: {text}");
+        let text = says::connect_needs_target(lang::current(), args.port.unwrap_or(12000));
+        crate::os::stderr::line(&format!("sameport: {text}"));
         return Ok(ExitCode::from(exit::USAGE));
     };
+    if let Some(port) = args.port
+        && client::port_in(&target).is_some()
+    {
+        let text = says::port_given_twice(lang::current(), &target, port);
+        crate::os::stderr::line(&format!("sameport: {text}"));
+        return Ok(ExitCode::from(exit::USAGE));
+    }
     let hold = args.hold;
     let prefer_v4 = args.from.first().is_none_or(IpAddr::is_ipv4);
     let options = ConnectOptions {
-        target: client::resolve(&target, args.port, prefer_v4).await?,
+        target: client::resolve(&target, args.port.unwrap_or(12000), prefer_v4).await?,
         proto: args.proto.into(),
         count: args.count,
         from: args.from,
@@ -677,7 +683,7 @@ fn man(command: Option<&str>) -> anyhow::Result<ExitCode> {
         Some(name) => {
             let Some(sub) = cli.find_subcommand(name).filter(|c| !c.is_hide_set()) else {
                 let text = says::no_such_command(lang::current(), name, &command_names());
-                eprintln!("sameport: {text}");
+                crate::os::stderr::line(&format!("sameport: {text}"));
                 return Ok(ExitCode::from(exit::USAGE));
             };
             // Named sameport-serve(1), with `sameport serve` in its synopsis.
@@ -761,7 +767,7 @@ fn usage_error(e: clap::Error, lang: Lang) -> ExitCode {
         Some(name) => format!("sameport {name} --help"),
         None => "sameport --help".to_string(),
     };
-    eprintln!("sameport: {}", says::usage(lang, &what, &help));
+    crate::os::stderr::line(&format!("sameport: {}", says::usage(lang, &what, &help)));
     ExitCode::from(exit::USAGE)
 }
 

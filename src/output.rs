@@ -307,13 +307,12 @@ impl Output {
 /// [`MIN_WIDTH`] columns (stderr is often the terminal when stdout is not),
 /// the lines after the first indented by two spaces.
 pub fn message(text: &str) -> String {
-    let wrapped = view::wrap(&format!("sameport: {text}"), MIN_WIDTH - 2);
-    wrapped.replace('\n', "\n  ")
+    crate::words::message(text)
 }
 
 /// Prints [`message`] on stderr.
 pub fn say(text: &str) {
-    eprintln!("{}", message(text));
+    crate::os::stderr::line(&message(text));
 }
 
 /// Writes `text` to stdout and flushes it. Returns `Ok(false)` when stdout is

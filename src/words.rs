@@ -4,6 +4,9 @@
 //! trusts the rest of its output a little less. Every message that prints a
 //! count builds the phrase here, so the singular is never forgotten.
 //!
+//! Also the one way text is wrapped at a width ([`wrap`], [`message`]), which
+//! every layer's messages share.
+//!
 //! This module imports nothing else from the crate, so any layer may use it.
 
 /// `n` and the noun, singular for exactly one: `count(1, "client")` is
@@ -35,6 +38,82 @@ pub fn s<N: Number>(n: N) -> &'static str {
 /// A verb after a count: `verb(1, "remains", "remain")`.
 pub fn verb<'a, N: Number>(n: N, singular: &'a str, plural: &'a str) -> &'a str {
     if n.is_one() { singular } else { plural }
+}
+
+/// A whole number with a comma between each group of three digits, as the
+/// messages write large counts: `thousands(14587)` is `"14,587"`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Wraps `text` at spaces so that no line is wider than `width` columns. A
+/// word longer than the width (an IPv6 address with its port) stays whole
+/// on a line of its own: cutting it would change what it says. Colour codes
+/// take no columns; lines already broken stay broken.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / width.max(1));
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut column = 0;
+        for word in line.split(' ') {
+            let len = display_width(word);
+            if column > 0 && column + 1 + len > width {
+                out.push('\n');
+                column = 0;
+            } else if column > 0 {
+                out.push(' ');
+                column += 1;
+            }
+            out.push_str(word);
+            column += len;
+        }
+    }
+    out
+}
+
+/// The columns `text` takes on a terminal, less the ANSI colour codes
+/// (`ESC [ ... m`), which take none.
+///
+/// Columns, not characters: a Hangul syllable (or any East Asian wide
+/// character) takes two columns, so `"포트"` is 4 columns wide though it is
+/// 2 characters (and 6 bytes). Counting characters would make a Korean
+/// heading's underline half as long as the heading, and wrap Korean prose
+/// past the edge of the screen. The widths are Unicode's (East Asian Width),
+/// through the `unicode-width` crate, as terminals use them.
+pub fn display_width(text: &str) -> usize {
+    use unicode_width::UnicodeWidthChar;
+    let mut width = 0;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // Skip to the end of the escape sequence.
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            width += c.width().unwrap_or(0);
+        }
+    }
+    width
+}
+
+/// A message for stderr: `sameport: TEXT`, wrapped at spaces to fit 80
+/// columns, later lines indented by two spaces.
+pub fn message(text: &str) -> String {
+    let wrapped = wrap(&format!("sameport: {text}"), 78);
+    wrapped.replace('\n', "\n  ")
 }
 
 /// The whole-number types counts come in (`usize` for lengths, `u64` for
@@ -73,5 +152,19 @@ mod tests {
         );
         assert_eq!(verb(1, "remains", "remain"), "remains");
         assert_eq!(verb(0, "remains", "remain"), "remain");
+    }
+
+    #[test]
+    fn thousands_are_grouped_by_three() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (14_587, "14,587"),
+            (100_000, "100,000"),
+            (1_234_567, "1,234,567"),
+        ] {
+            assert_eq!(thousands(n), text);
+        }
     }
 }

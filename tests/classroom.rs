@@ -606,3 +606,203 @@ fn the_demo_fits_80_columns_headings_included() {
         }
     }
 }
+
+/// `inspect` on an 80-column terminal, a server with three clients on this
+/// host: no line is wider than 80 columns (the mirror line under the
+/// clients' table is wrapped as prose, in English and in Korean), and the
+/// lsof table, whose rows would cut addresses, is off by default as for
+/// `serve` (`--view both` adds it).
+#[test]
+fn inspect_fits_80_columns() {
+    use unicode_width::UnicodeWidthStr;
+    let (server, port) = Running::serve_json(&[]);
+    let clients: Vec<TcpStream> = (0..3).map(|_| held_client(port)).collect();
+    let port_text = port.to_string();
+    for lang in ["en", "ko"] {
+        let out = sameport()
+            .args(["--lang", lang, "inspect", "--port", &port_text])
+            .env("COLUMNS", "80")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        for line in text.lines() {
+            assert!(
+                line.width() <= 80,
+                "{lang}: {} columns: {line}\n{text}",
+                line.width()
+            );
+        }
+        let mirror = match lang {
+            "en" => "every one with remote port",
+            _ => "원격 포트는 모두",
+        };
+        assert!(text.replace('\n', " ").contains(mirror), "{text}");
+        assert!(
+            !text.contains("COMMAND"),
+            "{lang}: lsof is off by default:\n{text}"
+        );
+    }
+    let out = sameport()
+        .args(["inspect", "--port", &port_text, "--view", "both"])
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("COMMAND"));
+    drop(clients);
+    let _ = server.interrupt();
+}
+
+/// `scale --hold` on an 80-column terminal, in English and in Korean: its
+/// messages (the plan, the hold and the commands to look with, the end of
+/// the hold), the progress bar and the facts under the table fit the screen,
+/// and the bar's rate is a whole number grouped by thousands (`9,627/s`).
+#[test]
+fn scale_fits_80_columns() {
+    use unicode_width::UnicodeWidthStr;
+    for lang in ["en", "ko"] {
+        let port = free_port();
+        let screen = Screen::start(
+            &format!("scale-{lang}"),
+            &format!(
+                "{} --lang {lang} scale --connections 3000 --workers 1 --port {port} --hold 1",
+                bin()
+            ),
+        );
+        let text = screen.wait_for("EXIT=", 120);
+        assert!(text.contains("EXIT=0"), "{text}");
+        for line in lines(&text) {
+            assert!(
+                line.width() <= 80,
+                "{lang}: {} columns: {line}\n{text}",
+                line.width()
+            );
+        }
+        let bar = text
+            .lines()
+            .find(|l| l.contains("3000/3000"))
+            .unwrap_or_else(|| panic!("{lang}: no progress bar:\n{text}"));
+        // `(3,725/s, 1s)`: the rate, then the time.
+        let rate = bar
+            .rsplit_once('(')
+            .and_then(|(_, r)| r.split(", ").next())
+            .and_then(|r| r.strip_suffix("/s"))
+            .unwrap_or_else(|| panic!("{lang}: no rate: {bar}"));
+        assert!(
+            !rate.is_empty() && rate.chars().all(|c| c.is_ascii_digit() || c == ','),
+            "{lang}: {bar}"
+        );
+        assert!(text.contains("ss -s"), "{text}");
+    }
+}
+
+/// `serve --max-clients 1` on an 80-column terminal turning clients away:
+/// the refusal lines, "(N more since the last message)" included, are
+/// wrapped at spaces, never cut mid-word by the terminal.
+#[test]
+fn refusals_fit_80_columns() {
+    let port = free_port();
+    let screen = Screen::start(
+        "refusals",
+        &format!("{} serve --port {port} --max-clients 1", bin()),
+    );
+    screen.wait_for("listening, before any client", 20);
+    let _first = held_client(port);
+    let knock = || {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut reply = String::new();
+        let _ = stream.read_to_string(&mut reply);
+        assert!(reply.starts_with("refused"), "{reply}");
+    };
+    for _ in 0..4 {
+        knock();
+    }
+    std::thread::sleep(Duration::from_millis(1200));
+    knock();
+    let text = screen.wait_for("since", 20);
+    for line in lines(&text) {
+        assert!(
+            line.chars().count() <= 80,
+            "wrapped at 80 columns ({} long): {line}\n{text}",
+            line.chars().count()
+        );
+    }
+    assert!(text.contains("already serving 1 client"), "{text}");
+}
+
+/// The wording, item by item: the verdict does not repeat its outcome
+/// ("NOT ENOUGH EVIDENCE. Not enough evidence"), one client socket is said
+/// as one (no "1 distinct ... every one"), and UDP clients are "ready" and
+/// held as "sockets", never "connected" or "connections", in both languages.
+#[test]
+fn wording_says_it_once_and_right_for_one() {
+    let port = free_port().to_string();
+    for (lang, word) in [("en", "Not enough evidence"), ("ko", "증거 부족:")] {
+        let out = sameport()
+            .args(["--lang", lang, "inspect", "--port", &port])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3));
+        let text = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+        let verdict = text.split_once(". ").map_or("", |(_, rest)| rest);
+        assert!(!verdict.contains(word), "{lang}: said twice: {text}");
+    }
+
+    let (server, port) = Running::serve_json(&[]);
+    let _one = held_client(port);
+    for (lang, wrong) in [("en", "distinct"), ("ko", "서로 다른")] {
+        let out = sameport()
+            .args(["--lang", lang, "inspect", "--port", &port.to_string()])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+        let mirror = match lang {
+            "en" => "1 client socket, local port",
+            _ => "클라이언트 소켓 1개의 로컬 포트는",
+        };
+        assert!(text.contains(mirror), "{lang}: {text}");
+        assert!(!text.contains(wrong), "{lang}: {text}");
+    }
+    drop(server);
+
+    let (server, port) = Running::serve_json(&["--proto", "udp"]);
+    for (lang, right, wrong) in [
+        (
+            "en",
+            ["ready", "holding 2 sockets"],
+            ["connected", "connections"],
+        ),
+        ("ko", ["준비됨", "소켓 2개를"], ["연결됨", "연결 2개"]),
+    ] {
+        let out = sameport()
+            .args(["--lang", lang, "connect", &format!("127.0.0.1:{port}")])
+            .args([
+                "--proto",
+                "udp",
+                "--count",
+                "2",
+                "--message",
+                "hi",
+                "--hold",
+                "0",
+            ])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).replace("\n  ", " ");
+        assert!(out.status.success(), "{stderr}");
+        for word in right {
+            assert!(stderr.contains(word), "{lang}: {word}: {stderr}");
+        }
+        for word in wrong {
+            assert!(!stderr.contains(word), "{lang}: {word}: {stderr}");
+        }
+    }
+    drop(server);
+}

@@ -116,7 +116,7 @@ fn inspect_exit_codes_follow_the_verdict() {
         "no listener: {}",
         String::from_utf8_lossy(&empty.stdout)
     );
-    assert!(String::from_utf8_lossy(&empty.stdout).contains("no socket is listening on TCP port"));
+    assert!(String::from_utf8_lossy(&empty.stdout).contains("No socket is listening on TCP port"));
 
     let server = Running::spawn(&["serve", "--port", &port.to_string(), "--format", "json"]);
     server
@@ -244,6 +244,16 @@ fn bad_input_gets_one_clear_line() {
         (&["inspect", "--max-rows", "0"], 2, "must be at least 1"),
         (&["connect"], 2, "connect needs a server address"),
         (&["frobnicate"], 2, "frobnicate"),
+        (
+            &["completions"],
+            2,
+            "a required argument is missing: <SHELL>",
+        ),
+        (
+            &["serve", "--capture-count", "3"],
+            2,
+            "a required argument is missing: --capture",
+        ),
     ];
     for (args, code, needle) in cases {
         let out = sameport()
@@ -312,4 +322,129 @@ fn piped_bytes_come_back_exactly() {
         data.len()
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"sockets\""));
+}
+
+/// stderr a closed pipe (`sameport serve 2>&1 >/dev/null | head -1` once
+/// `head` has exited): the messages nobody reads are dropped, and SIGTERM
+/// still stops the server cleanly with exit 0, never a panic (101).
+#[test]
+fn serve_with_stderr_closed_stops_cleanly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    for proto in ["udp", "tcp"] {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let port = free_port().to_string();
+        let mut child = sameport()
+            .args([
+                "serve", "--port", &port, "--proto", proto, "--format", "json",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(writer)
+            .spawn()
+            .expect("spawn serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        assert!(
+            first.starts_with('{'),
+            "{proto}: the server started: {first}"
+        );
+        // Drain stdout so the server never blocks on it.
+        let drain = std::thread::spawn(move || lines.count());
+        // SAFETY: kill() on our own child's PID.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let status = child.wait().expect("wait");
+        let _ = drain.join();
+        assert_eq!(status.code(), Some(0), "{proto}: {status:?}");
+    }
+}
+
+/// `--help` (and `-h`) of every command wraps at the terminal's width: on an
+/// 80-column terminal (COLUMNS=80) no line is wider than 80 columns, in
+/// English or in Korean.
+#[test]
+fn help_fits_80_columns() {
+    use unicode_width::UnicodeWidthStr;
+    let commands = [
+        "",
+        "demo",
+        "serve",
+        "connect",
+        "inspect",
+        "scale",
+        "completions",
+        "man",
+    ];
+    for lang in ["en", "ko"] {
+        for command in commands {
+            for flag in ["--help", "-h"] {
+                let mut args = vec!["--lang", lang];
+                args.extend(Some(command).filter(|c| !c.is_empty()));
+                args.push(flag);
+                let out = sameport()
+                    .args(&args)
+                    .env("COLUMNS", "80")
+                    .output()
+                    .unwrap();
+                assert_eq!(out.status.code(), Some(0), "{args:?}");
+                let text = String::from_utf8_lossy(&out.stdout);
+                for line in text.lines() {
+                    assert!(
+                        line.width() <= 80,
+                        "{args:?}: {} columns: {line}",
+                        line.width()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The address serve prints for its page, pasted into connect as it is
+/// (`http://127.0.0.1:PORT/`), reaches the server.
+#[test]
+fn connect_accepts_the_page_address() {
+    let (server, port) = Running::serve_json(&[]);
+    let out = sameport()
+        .args([
+            "connect",
+            &format!("http://127.0.0.1:{port}/"),
+            "--message",
+            "hi",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(r#"echo "hi""#),
+        "{stderr}"
+    );
+    let (status, _) = server.interrupt();
+    assert!(status.success());
+}
+
+/// `serve --redact`: the start-up text names no address of this machine
+/// other than loopback (the commands and the page's addresses use the
+/// placeholders), and shows no QR code, saying why in one line.
+#[test]
+fn serve_redact_hides_the_addresses_at_start_up() {
+    let (server, _port) = Running::serve_json(&["--redact"]);
+    let (status, stderr) = server.interrupt();
+    assert!(status.success(), "{stderr}");
+    let addresses = sameport::net::interfaces::reachable(true);
+    for (_, ip) in &addresses {
+        assert!(!stderr.contains(&ip.to_string()), "{ip} shown: {stderr}");
+    }
+    if !addresses.is_empty() {
+        assert!(stderr.contains("sameport connect host-A:"), "{stderr}");
+        assert!(stderr.contains("http://host-A:"), "{stderr}");
+    }
+    assert!(stderr.contains("no QR code with --redact"), "{stderr}");
+    assert!(
+        !stderr.contains('█') && !stderr.contains('▀'),
+        "a QR code: {stderr}"
+    );
 }

@@ -126,13 +126,29 @@ fn inspect_shows_both_sides_with_their_roles() {
     let (code, server_side) = inspect_json(&["--port", &port_text, "--side", "server"]);
     assert_eq!(code, Some(0));
     assert_eq!(roles(&server_side), ["listener", "accepted", "accepted"]);
+    // Only the clients' rows are shown, but the verdict still judges both
+    // sides: the server is there, so it holds (exit 0), as with --side both.
     let (code, client_side) = inspect_json(&["--port", &port_text, "--side", "client"]);
     assert_eq!(
         code,
-        Some(3),
-        "no server on the clients' side: {client_side:#}"
+        Some(0),
+        "the verdict judges both sides: {client_side:#}"
     );
+    assert_eq!(client_side["verdict"]["outcome"], "holds");
+    assert_eq!(client_side["verdict"], both["verdict"]);
     assert_eq!(roles(&client_side), ["client", "client"]);
+    let text = sameport()
+        .args(["inspect", "--port", &port_text, "--side", "client"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("HOLDS"), "{text}");
+    assert!(!text.contains("No socket is listening"), "{text}");
+    assert!(
+        text.contains("--side client shows only the clients' sockets"),
+        "{text}"
+    );
 
     // The table format names the two sides and says what the clients show.
     let text = sameport()
@@ -186,6 +202,12 @@ fn inspect_udp_sees_the_clients_of_this_host() {
     assert_eq!(value["verdict"]["outcome"], "holds");
     assert_eq!(value["verdict"]["accepted"], 2);
     assert_eq!(roles(&value), ["server", "client", "client"]);
+    // --side client shows the two client rows, and the same verdict.
+    let (code, clients_only) =
+        inspect_json(&["--port", &port_text, "--proto", "udp", "--side", "client"]);
+    assert_eq!(code, Some(0), "{clients_only:#}");
+    assert_eq!(clients_only["verdict"], value["verdict"]);
+    assert_eq!(roles(&clients_only), ["client", "client"]);
     let mut seen: Vec<SocketAddr> = value["sockets"]
         .as_array()
         .unwrap()

@@ -606,7 +606,7 @@ mod tests {
         let verdict = judge(&snapshot(9999, vec![udp("0.0.0.0:9999", None)]));
         assert_eq!(verdict.missing, Some(Missing::TooFewClients(0)));
         let text = verdict.explanation(Lang::En, &plain);
-        assert!(text.starts_with("Not enough evidence yet: 0 clients of UDP port 9999"));
+        assert!(text.starts_with("So far 0 clients of UDP port 9999"));
         for part in [
             "no socket per client",
             "connect()",

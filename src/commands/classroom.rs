@@ -17,7 +17,6 @@ use crate::claim::Look;
 use crate::commands::feed::Feed;
 use crate::commands::live::{self, Live};
 use crate::kernel::{Attribution, Kernel, OwnSockets, Proto, Query};
-use crate::lang::Lang;
 use crate::lang::serve::{self as says, PagePlace};
 use crate::net::activity::Activity;
 use crate::net::interfaces;
@@ -172,7 +171,7 @@ pub fn start_classroom(
     if web_on {
         let urls = page_urls(local);
         link = urls.first().and_then(|(url, _)| page_link(url, output));
-        announce_page(&urls, output.lang());
+        announce_page(&urls, output);
         let first = urls.first().map(|(url, _)| url.clone());
         let place = Where {
             port: local.port(),
@@ -231,14 +230,23 @@ fn page_link(url: &str, output: &Output) -> Option<PageLink> {
             qr: qr::text(url),
         });
     }
-    let addr = url
-        .strip_prefix("http://")
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|a| a.parse::<SocketAddr>().ok())?;
     Some(PageLink {
-        url: format!("http://{}/", output.labels.addr(addr)),
+        url: redacted_url(url, output),
         qr: None,
     })
+}
+
+/// `http://HOST:PORT/` with HOST written through the labels (`host-A`
+/// under `--redact`).
+fn redacted_url(url: &str, output: &Output) -> String {
+    let addr = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .and_then(|authority| authority.parse::<SocketAddr>().ok());
+    match addr {
+        Some(addr) => format!("http://{}/", output.labels.addr(addr)),
+        None => url.to_string(),
+    }
 }
 
 /// `192.168.1.10` of `http://192.168.1.10:12000/`, as `nc` takes it (an
@@ -257,16 +265,23 @@ fn host_of(url: &str) -> Option<String> {
 
 /// Prints where the page is (stderr, with the other start-up lines), and a
 /// QR code of the first address.
-fn announce_page(urls: &[(String, PagePlace)], lang: Lang) {
+///
+/// Under `--redact` the addresses are written through the labels (`host-A`),
+/// and there is no QR code: it would carry the real address.
+fn announce_page(urls: &[(String, PagePlace)], output: &Output) {
+    let lang = output.lang();
     output::say(says::live_page_intro(lang));
     for (url, place) in urls {
         // Addresses are never wrapped: one per line, indented.
-        eprintln!("{}", says::live_page_url(lang, url, place));
+        let url = redacted_url(url, output);
+        crate::os::stderr::line(&says::live_page_url(lang, &url, place));
     }
-    if let Some(code) = urls.first().and_then(|(url, _)| qr::text(url)) {
+    if output.labels.is_redacted() {
+        output::say(says::no_qr_when_redacted(lang));
+    } else if let Some(code) = urls.first().and_then(|(url, _)| qr::text(url)) {
         output::say(&says::scan_to_open(lang, &urls[0].0));
-        eprint!("{code}");
-        eprintln!();
+        crate::os::stderr::write(&code);
+        crate::os::stderr::line("");
     }
 }
 

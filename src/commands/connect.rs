@@ -66,16 +66,13 @@ pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<
     let own = OwnSockets::new();
     let mut clients = open_clients(&options, &own).await?;
     for client in &clients {
-        eprintln!(
-            "{}",
-            says::connected(
-                lang,
-                &client.label,
-                options.proto.into(),
-                &output.labels.addr(client.local),
-                &output.labels.addr(options.target)
-            )
-        );
+        crate::os::stderr::line(&says::connected(
+            lang,
+            &client.label,
+            options.proto.into(),
+            &output.labels.addr(client.local),
+            &output.labels.addr(options.target),
+        ));
     }
     let interactive = options.count == 1 && message.is_none();
     // Piped stdin: stdout carries the echo alone, byte for byte, so the
@@ -98,7 +95,12 @@ pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<
         return Ok(code);
     }
     if let Some(hold) = options.hold {
-        eprintln!("{}", says::holding(lang, clients.len(), hold.as_secs_f64()));
+        crate::os::stderr::line(&says::holding(
+            lang,
+            options.proto.into(),
+            clients.len(),
+            hold.as_secs_f64(),
+        ));
         tokio::select! {
             () = tokio::time::sleep(hold) => {}
             _ = shutdown::signal() => {}
@@ -147,7 +149,7 @@ async fn print_client_view(
     let snapshot = client_snapshot(options.proto, options.target.port(), own).await?;
     let text = output.client_side(&snapshot, options.target.port());
     if to_stderr {
-        eprint!("{text}");
+        crate::os::stderr::write(&text);
         return Ok(true);
     }
     Ok(output::print(&text)?)
@@ -192,7 +194,7 @@ async fn exchange_all(
         let received = match exchange(&client.conn, message).await {
             Ok(received) => received,
             Err(e) if e.is::<ClosedEarly>() => {
-                eprintln!("sameport: {name}: {e}");
+                crate::os::stderr::line(&format!("sameport: {name}: {e}"));
                 turned_away += 1;
                 continue;
             }
@@ -212,7 +214,7 @@ async fn exchange_all(
     }
     output::print(&lines)?;
     if turned_away > 0 {
-        eprintln!("{}", says::turned_away(lang, turned_away, clients.len()));
+        crate::os::stderr::line(&says::turned_away(lang, turned_away, clients.len()));
         return Ok(ExitCode::from(exit::ERROR));
     }
     Ok(ExitCode::SUCCESS)
@@ -244,10 +246,10 @@ async fn interact(client: &Client, lang: Lang) -> anyhow::Result<ExitCode> {
         partial: Vec::new(),
     };
     if greet(stream, &mut from_server).await? == Heard::Closed {
-        eprintln!("{}", says::closed_at_once(lang));
+        crate::os::stderr::line(says::closed_at_once(lang));
         return Ok(ExitCode::from(exit::ERROR));
     }
-    eprintln!("{}", says::type_a_line(lang));
+    crate::os::stderr::line(says::type_a_line(lang));
     let mut keyboard = terminal_lines();
     let mut buf = vec![0u8; 64 * 1024];
     // Bounded by the user: every turn waits for a line, the server or a pause.
@@ -322,7 +324,7 @@ async fn closed_by_server(
     from_server: &mut ServerText,
 ) -> anyhow::Result<ExitCode> {
     drain(stream, from_server, Duration::ZERO).await?;
-    eprintln!("{}", says::server_closed(from_server.lang));
+    crate::os::stderr::line(says::server_closed(from_server.lang));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -427,7 +429,7 @@ fn show_text(text: &str) -> anyhow::Result<()> {
 /// The interactive client over UDP: each line is one datagram, and its echo
 /// one datagram back. (No connection: nothing can close it.)
 async fn interact_udp(client: &Client, lang: Lang) -> anyhow::Result<ExitCode> {
-    eprintln!("{}", says::type_a_line(lang));
+    crate::os::stderr::line(says::type_a_line(lang));
     let mut keyboard = terminal_lines();
     while let Some(line) = keyboard.recv().await {
         let line = line.context(Doing::ReadingTerminal)?;

@@ -32,8 +32,10 @@ use crate::lang::{self, Lang};
 use crate::output::Output;
 
 /// Reads, judges and prints port `port` once: the sockets on `side` of it
-/// ([`PortSide::Either`] for both). `table` is the kernel's
-/// ([`crate::kernel::Kernel`]) except in tests.
+/// ([`PortSide::Either`] for both). The verdict (and the exit code) always
+/// judges both sides, so it is the same whichever side is shown: a server
+/// with clients holds even when only the clients' rows are printed. `table`
+/// is the kernel's ([`crate::kernel::Kernel`]) except in tests.
 pub fn inspect(
     table: &dyn SocketTable,
     port: u16,
@@ -41,11 +43,18 @@ pub fn inspect(
     side: PortSide,
     output: &Output,
 ) -> anyhow::Result<ExitCode> {
-    let query = Query { proto, port, side };
+    let query = Query {
+        proto,
+        port,
+        side: PortSide::Either,
+    };
     let Observation {
         mut snapshot,
         verdict,
     } = observe(table, &Look::new(query, Attribution::Search))?;
+    snapshot
+        .rows
+        .retain(|row| side.matches(port, row.socket.local, row.socket.remote));
     if side == PortSide::Remote {
         snapshot.notes.push(Note::ClientSideOnly { port });
     }

@@ -159,7 +159,7 @@ impl Reporter {
                             Err(_) => return last_verdict,
                         }
                     }
-                    Err(e) => eprintln!("sameport: {e}"),
+                    Err(e) => crate::os::stderr::line(&format!("sameport: {e}")),
                 }
             }
             told = covered;

@@ -27,7 +27,7 @@ use crate::commands::classroom::{Running, Server, start_classroom};
 use crate::commands::reporter::{Reporter, SeenSockets};
 use crate::kernel::{Attribution, Kernel, OwnSockets, Proto, Query};
 use crate::lang::errors::{self as errors, Doing};
-use crate::lang::{self, Lang, serve as says};
+use crate::lang::{self, serve as says};
 use crate::net::activity::Activity;
 use crate::net::bind;
 use crate::net::interfaces;
@@ -75,7 +75,7 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     let _listener_registration = own.register(&listener, "server");
     let listener =
         tokio::net::TcpListener::from_std(listener).context(Doing::RegisteringListener)?;
-    announce(Proto::Tcp, local, output.lang());
+    announce(Proto::Tcp, local, &output);
 
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
     let served = Served {
@@ -120,7 +120,7 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     let own = OwnSockets::new();
     let _registration = own.register(&socket, "server");
     let socket = tokio::net::UdpSocket::from_std(socket).context(Doing::RegisteringSocket)?;
-    announce(Proto::Udp, local, output.lang());
+    announce(Proto::Udp, local, &output);
 
     let clients = Clients::new();
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
@@ -287,10 +287,10 @@ fn follow_capture(
                 return;
             };
             if let Some(error) = &captured.error {
-                eprintln!(
+                crate::os::stderr::line(&format!(
                     "sameport: {}",
                     errors::capture_stopped(output.lang(), error)
-                );
+                ));
             }
             let sockets = table_side.sockets_serving(&captured, port, proto).await;
             let _ = output::print(&capture_text(&captured, port, proto, sockets, &output));
@@ -353,7 +353,9 @@ fn capture_text(
 /// the addresses other machines can use, from the interface list. Every
 /// line fits 80 columns, and every command is on a line of its own (long
 /// ones continued with `\\`), so it can be copied into a shell whole.
-fn announce(proto: Proto, local: SocketAddr, lang: Lang) {
+/// Under `--redact` the addresses are the labels' placeholders (`host-A`).
+fn announce(proto: Proto, local: SocketAddr, output: &Output) {
+    let lang = output.lang();
     let port = local.port();
     let udp = if proto == Proto::Udp {
         " --proto udp"
@@ -376,7 +378,10 @@ fn announce(proto: Proto, local: SocketAddr, lang: Lang) {
         }
         let commands: Vec<String> = addresses
             .iter()
-            .map(|(_, ip)| format!("sameport connect {}{udp}", SocketAddr::new(*ip, port)))
+            .map(|(_, ip)| {
+                let addr = output.labels.addr(SocketAddr::new(*ip, port));
+                format!("sameport connect {addr}{udp}")
+            })
             .collect();
         let column = commands.iter().map(String::len).max().unwrap_or(0);
         for (command, (interface, _)) in commands.iter().zip(&addresses) {
@@ -390,7 +395,7 @@ fn announce(proto: Proto, local: SocketAddr, lang: Lang) {
         "    sameport connect 127.0.0.1:{port}{udp} --count 3 \\\n      \
          --from 127.0.0.2,127.0.0.3,127.0.0.4 --message hello"
     ));
-    eprintln!("{}", lines.join("\n"));
+    crate::os::stderr::line(&lines.join("\n"));
 }
 
 /// One connection per open file the process may have, minus a reserve

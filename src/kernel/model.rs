@@ -257,7 +257,7 @@ pub enum Note {
     /// is the first error, as the OS put it.
     SocketsUnreadable { sockets: usize, first: String },
     /// `inspect --side client`: the read holds only the clients' side of
-    /// `port`, while the verdict is about the server's side.
+    /// `port`, while the verdict is about both sides.
     ClientSideOnly { port: u16 },
 }
 

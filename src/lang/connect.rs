@@ -4,7 +4,8 @@
 use super::{Lang, Transport};
 use crate::words;
 
-/// A client is connected.
+/// A client is connected (TCP) or ready to send (UDP: no connection, its
+/// socket only knows the server's address).
 pub fn connected(
     lang: Lang,
     label: &str,
@@ -12,22 +13,34 @@ pub fn connected(
     local: &str,
     target: &str,
 ) -> String {
-    match lang {
-        Lang::En => format!("sameport: {label} {transport} {local} -> {target} connected"),
-        Lang::Ko => format!("sameport: {label} {transport} {local} -> {target} 연결됨"),
-    }
+    let state = match (lang, transport) {
+        (Lang::En, Transport::Tcp) => "connected",
+        (Lang::En, Transport::Udp) => "ready",
+        (Lang::Ko, Transport::Tcp) => "연결됨",
+        (Lang::Ko, Transport::Udp) => "준비됨",
+    };
+    format!("sameport: {label} {transport} {local} -> {target} {state}")
 }
 
-/// `--hold`: the connections stay open a while.
-pub fn holding(lang: Lang, connections: usize, secs: f64) -> String {
-    match lang {
-        Lang::En => format!(
-            "sameport: holding {} for {secs}s (Ctrl-C to close {} now)",
-            words::count(connections, "connection"),
-            words::verb(connections, "it", "them")
-        ),
-        Lang::Ko => format!(
+/// `--hold`: the connections (TCP) or sockets (UDP) stay open a while.
+pub fn holding(lang: Lang, transport: Transport, connections: usize, secs: f64) -> String {
+    match (lang, transport) {
+        (Lang::En, _) => {
+            let noun = match transport {
+                Transport::Tcp => "connection",
+                Transport::Udp => "socket",
+            };
+            format!(
+                "sameport: holding {} for {secs}s (Ctrl-C to close {} now)",
+                words::count(connections, noun),
+                words::verb(connections, "it", "them")
+            )
+        }
+        (Lang::Ko, Transport::Tcp) => format!(
             "sameport: 연결 {connections}개를 {secs}초 동안 유지합니다(지금 닫으려면 Ctrl-C)"
+        ),
+        (Lang::Ko, Transport::Udp) => format!(
+            "sameport: 소켓 {connections}개를 {secs}초 동안 유지합니다(지금 닫으려면 Ctrl-C)"
         ),
     }
 }

@@ -223,6 +223,30 @@ pub fn invalid_target_port(lang: Lang, port: &str) -> String {
     }
 }
 
+/// `connect :12000`: a target without its host.
+pub fn target_without_host(lang: Lang, target: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "'{target}' names no host: give the server as HOST:PORT, e.g. 127.0.0.1{target}"
+        ),
+        Lang::Ko => format!(
+            "'{target}'에는 호스트가 없습니다: 서버를 HOST:PORT 꼴로 주세요(예: 127.0.0.1{target})"
+        ),
+    }
+}
+
+/// `connect HOST:PORT --port P`: two ports for one server.
+pub fn port_given_twice(lang: Lang, target: &str, port: u16) -> String {
+    match lang {
+        Lang::En => {
+            format!("'{target}' already names the port; drop --port {port}, or give the host alone")
+        }
+        Lang::Ko => {
+            format!("'{target}'에 이미 포트가 있습니다. --port {port}를 빼거나 호스트만 주세요")
+        }
+    }
+}
+
 /// A target's port is not a number from 1 to 65535.
 pub fn invalid_port_in(lang: Lang, port: &str, target: &str) -> String {
     match lang {
@@ -692,7 +716,18 @@ pub enum Usage {
 /// Korean the sentence is made from what clap found.
 pub fn usage_error(lang: Lang, usage: &Usage, clap_line: &str) -> String {
     match lang {
-        Lang::En => clap_line.to_string(),
+        Lang::En => match usage {
+            // clap lists the missing arguments on the lines after its first.
+            Usage::Missing { args } => {
+                let what = if args.len() == 1 {
+                    "a required argument is missing"
+                } else {
+                    "required arguments are missing"
+                };
+                format!("{what}: {}", args.join(", "))
+            }
+            _ => clap_line.to_string(),
+        },
         Lang::Ko => match usage {
             Usage::InvalidValue { arg, value, valid } => format!(
                 "'{arg}'에 쓸 수 없는 값 '{value}': {} 중 하나여야 합니다",

@@ -54,12 +54,12 @@ pub fn no_process_list(lang: Lang, path: &str, error: &str) -> String {
 pub fn client_side_only(lang: Lang, port: u16) -> String {
     match lang {
         Lang::En => format!(
-            "--side client shows only the clients' sockets; the verdict is about the server's \
-             side (local port {port}), which --side server or --side both shows"
+            "--side client shows only the clients' sockets; the verdict is about both sides of \
+             port {port} (the server's side too, which --side server or --side both shows)"
         ),
         Lang::Ko => format!(
-            "--side client는 클라이언트의 소켓만 보여 준다. 판정은 서버 쪽(로컬 포트 {port}번)에 \
-             관한 것이며, 서버 쪽은 --side server나 --side both로 볼 수 있다."
+            "--side client는 클라이언트의 소켓만 보여 준다. 판정은 {port}번 포트의 양쪽(서버 쪽 \
+             포함)을 보고 내린 것이며, 서버 쪽은 --side server나 --side both로 볼 수 있다."
         ),
     }
 }

@@ -12,7 +12,7 @@ pub fn plan(
 ) -> String {
     match lang {
         Lang::En => format!(
-            "sameport: {} on port {port}: {} accepting from one listening socket, \
+            "{} on port {port}: {} accepting from one listening socket, \
              {} from {} (open-file limit {fd_limit} per process)",
             words::count(connections, "connection"),
             words::count_irregular(workers, "worker process", "worker processes"),
@@ -20,7 +20,7 @@ pub fn plan(
             words::count_irregular(sources, "source address", "source addresses"),
         ),
         Lang::Ko => format!(
-            "sameport: {port}번 포트에 연결 {connections}개. 작업 프로세스 {workers}개가 환영 소켓 \
+            "{port}번 포트에 연결 {connections}개. 작업 프로세스 {workers}개가 환영 소켓 \
              하나에서 수락하고, 클라이언트 프로세스 {client_processes}개가 출발지 주소 {sources}개에서 \
              연결합니다(프로세스당 열린 파일 한도 {fd_limit}개)"
         ),
@@ -49,16 +49,16 @@ pub enum HoldEnd<'a> {
 pub fn hold_over(lang: Lang, end: HoldEnd<'_>, connections: usize) -> String {
     match (lang, end) {
         (Lang::En, HoldEnd::Signal(signal)) => {
-            format!("sameport: stopped by {signal}; closing the {connections} connections")
+            format!("stopped by {signal}; closing the {connections} connections")
         }
         (Lang::En, HoldEnd::TimeUp) => {
-            format!("sameport: the hold time is over; closing the {connections} connections")
+            format!("the hold time is over; closing the {connections} connections")
         }
         (Lang::Ko, HoldEnd::Signal(signal)) => {
-            format!("sameport: {signal} 신호를 받아 멈췄습니다. 연결 {connections}개를 닫습니다")
+            format!("{signal} 신호를 받아 멈췄습니다. 연결 {connections}개를 닫습니다")
         }
         (Lang::Ko, HoldEnd::TimeUp) => {
-            format!("sameport: 유지 시간이 끝났습니다. 연결 {connections}개를 닫습니다")
+            format!("유지 시간이 끝났습니다. 연결 {connections}개를 닫습니다")
         }
     }
 }
@@ -95,8 +95,8 @@ pub fn holding(lang: Lang, connections: usize, port: u16, how_long: HowLong) -> 
                 HowLong::UntilStopped => "until Ctrl-C".to_string(),
             };
             format!(
-                "sameport: holding {connections} connections on port {port} {how_long} (Ctrl-C closes them now).\n\
-                 Look at them from another terminal:\n"
+                "holding {connections} connections on port {port} {how_long} (Ctrl-C closes them now).\n\
+                 Look at them from another terminal:"
             )
         }
         Lang::Ko => {
@@ -105,8 +105,8 @@ pub fn holding(lang: Lang, connections: usize, port: u16, how_long: HowLong) -> 
                 HowLong::UntilStopped => "Ctrl-C를 누를 때까지".to_string(),
             };
             format!(
-                "sameport: {port}번 포트의 연결 {connections}개를 {how_long} 유지합니다(Ctrl-C를 누르면 \
-                 바로 닫습니다).\n다른 터미널에서 살펴보세요:\n"
+                "{port}번 포트의 연결 {connections}개를 {how_long} 유지합니다(Ctrl-C를 누르면 \
+                 바로 닫습니다).\n다른 터미널에서 살펴보세요:"
             )
         }
     }
@@ -208,11 +208,12 @@ pub fn child_exited_early(lang: Lang, accepted: usize, connected: usize) -> Stri
     }
 }
 
-/// The progress bar's template (indicatif's placeholders stay as they are).
+/// The progress bar's template (indicatif's placeholders stay as they are;
+/// `{rate}` is sameport's own: connections per second, rounded, `9,627/s`).
 pub fn progress(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => "{bar:40} {pos}/{len} connections accepted ({per_sec}, {elapsed})",
-        Lang::Ko => "{bar:40} {pos}/{len} 연결 수락 ({per_sec}, {elapsed})",
+        Lang::En => "{bar:24} {pos}/{len} connections accepted ({rate}, {elapsed})",
+        Lang::Ko => "{bar:24} {pos}/{len} 연결 수락 ({rate}, {elapsed})",
     }
 }
 
@@ -231,12 +232,12 @@ pub fn heading(lang: Lang, connections: usize, port: u16) -> String {
 pub fn fewer_in_table(lang: Lang, established: usize, connections: usize) -> String {
     match lang {
         Lang::En => format!(
-            "sameport: the table shows {}, not {connections}",
+            "the table shows {}, not {connections}",
             words::count(established, "established connection")
         ),
-        Lang::Ko => format!(
-            "sameport: 표에 ESTABLISHED 연결이 {connections}개가 아니라 {established}개 있습니다"
-        ),
+        Lang::Ko => {
+            format!("표에 ESTABLISHED 연결이 {connections}개가 아니라 {established}개 있습니다")
+        }
     }
 }
 

@@ -415,6 +415,16 @@ pub fn scan_to_open(lang: Lang, url: &str) -> String {
     }
 }
 
+/// `--redact`: no QR code, and why.
+pub fn no_qr_when_redacted(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "no QR code with --redact: it would show the real address.",
+        Lang::Ko => {
+            "--redact를 주면 QR 코드를 보여 주지 않는다: QR 코드에는 실제 주소가 담기기 때문이다."
+        }
+    }
+}
+
 /// `--banner` turns the page off, and why.
 pub fn no_page_with_banner(lang: Lang) -> &'static str {
     match lang {

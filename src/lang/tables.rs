@@ -104,7 +104,8 @@ pub fn no_client_socket(lang: Lang, port: u16) -> String {
 }
 
 /// What the clients' own sockets show: `sockets` of them, `distinct` local
-/// ends (`ports` listed, `more` not), all pointing at `port`.
+/// ends (`ports` listed, `more` not), all pointing at `port` (for one socket,
+/// its one local port, without "distinct" or "every one").
 pub fn mirror(
     lang: Lang,
     transport: Transport,
@@ -114,6 +115,26 @@ pub fn mirror(
     more: usize,
     port: u16,
 ) -> String {
+    if sockets == 1 {
+        return match (lang, transport) {
+            (Lang::En, Transport::Tcp) => format!(
+                "1 client socket, local port {ports}, with remote port {port}: the mirror \
+                 image of the server's accepted socket."
+            ),
+            (Lang::En, Transport::Udp) => format!(
+                "1 client socket, local port {ports}, with remote port {port}: sending to \
+                 the server's one socket."
+            ),
+            (Lang::Ko, Transport::Tcp) => format!(
+                "클라이언트 소켓 1개의 로컬 포트는 {ports}번이고, 원격 포트는 {port}번이다. \
+                 서버의 연결 소켓을 거울에 비춘 모습이다."
+            ),
+            (Lang::Ko, Transport::Udp) => format!(
+                "클라이언트 소켓 1개의 로컬 포트는 {ports}번이고, 원격 포트는 {port}번이다. \
+                 서버의 하나뿐인 소켓으로 보낸다."
+            ),
+        };
+    }
     match lang {
         Lang::En => {
             let more = if more > 0 {

@@ -174,16 +174,16 @@ pub fn connected_udp_socket(lang: Lang, local: &str, remote: &str) -> String {
 pub fn no_server(lang: Lang, transport: Transport, port: u16) -> String {
     match (lang, transport) {
         (Lang::En, Transport::Tcp) => {
-            format!("Not enough evidence: no socket is listening on TCP port {port}.")
+            format!("No socket is listening on TCP port {port}.")
         }
         (Lang::En, Transport::Udp) => {
-            format!("Not enough evidence: no socket is bound to UDP port {port}.")
+            format!("No socket is bound to UDP port {port}.")
         }
         (Lang::Ko, Transport::Tcp) => {
-            format!("증거 부족: TCP {port}번 포트에서 연결을 기다리는 소켓이 없다.")
+            format!("TCP {port}번 포트에서 연결을 기다리는 소켓이 없다.")
         }
         (Lang::Ko, Transport::Udp) => {
-            format!("증거 부족: UDP {port}번 포트에 바인드된 소켓이 없다.")
+            format!("UDP {port}번 포트에 바인드된 소켓이 없다.")
         }
     }
 }
@@ -192,22 +192,22 @@ pub fn no_server(lang: Lang, transport: Transport, port: u16) -> String {
 pub fn too_few_clients(lang: Lang, transport: Transport, seen: usize, port: u16) -> String {
     match (lang, transport) {
         (Lang::En, Transport::Tcp) => format!(
-            "Not enough evidence yet: {seen} accepted socket{} on port {port}; \
+            "So far {} on port {port}; \
              at least 2 clients must be connected to show that they share it.",
-            words::s(seen)
+            words::count(seen, "accepted socket")
         ),
         (Lang::En, Transport::Udp) => format!(
-            "Not enough evidence yet: {seen} client{} of UDP port {port}; \
+            "So far {} of UDP port {port}; \
              at least 2 clients must send to it to show that one socket serves them all. {}",
-            words::s(seen),
+            words::count(seen, "client"),
             udp_clients_unseen(lang)
         ),
         (Lang::Ko, Transport::Tcp) => format!(
-            "아직 증거가 부족하다: {port}번 포트의 연결 소켓이 {seen}개뿐이다. \
+            "아직 {port}번 포트의 연결 소켓이 {seen}개뿐이다. \
              클라이언트들이 포트를 함께 쓴다는 것을 보이려면 적어도 2개가 연결되어 있어야 한다."
         ),
         (Lang::Ko, Transport::Udp) => format!(
-            "아직 증거가 부족하다: UDP {port}번 포트의 클라이언트가 {seen}개뿐이다. \
+            "아직 UDP {port}번 포트의 클라이언트가 {seen}개뿐이다. \
              소켓 하나가 모든 클라이언트를 맡는다는 것을 보이려면 적어도 2개가 이 포트로 보내야 한다. {}",
             udp_clients_unseen(lang)
         ),

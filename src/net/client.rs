@@ -55,19 +55,31 @@ pub enum Conn {
 /// Checks the form of `HOST[:PORT]` on the command line (a bad port is a
 /// usage error); resolving the host comes later.
 pub fn check_target(target: &str) -> Result<String, String> {
-    let port = match target.parse::<SocketAddr>() {
+    // The address of serve's page, pasted as it is: `http://HOST:PORT/`.
+    let target = target
+        .strip_prefix("http://")
+        .map_or(target, |rest| rest.trim_end_matches('/'));
+    if target.is_empty() || target.starts_with(':') {
+        return Err(says::target_without_host(lang::current(), target));
+    }
+    // Port 0 in connect() is no server's port: it cannot be reached.
+    match port_in(target) {
+        Some(port) if !port.parse::<u16>().is_ok_and(|p| p != 0) => {
+            Err(says::invalid_target_port(lang::current(), &port))
+        }
+        _ => Ok(target.to_string()),
+    }
+}
+
+/// The port `HOST:PORT` names, as written; `None` for a bare HOST (an IPv6
+/// address without brackets is all host).
+pub fn port_in(target: &str) -> Option<String> {
+    match target.parse::<SocketAddr>() {
         Ok(addr) => Some(addr.port().to_string()),
         Err(_) => target
             .rsplit_once(':')
             .filter(|(host, _)| !host.contains(':'))
             .map(|(_, port)| port.to_string()),
-    };
-    // Port 0 in connect() is no server's port: it cannot be reached.
-    match port {
-        Some(port) if !port.parse::<u16>().is_ok_and(|p| p != 0) => {
-            Err(says::invalid_target_port(lang::current(), &port))
-        }
-        _ => Ok(target.to_string()),
     }
 }
 

@@ -284,7 +284,7 @@ impl Listener {
                 Ok((stream, peer)) => {
                     if std::mem::take(&mut self.accept_failing) {
                         let again = says::accepting_again(lang::current());
-                        eprintln!("sameport: {again}");
+                        crate::os::stderr::line(&crate::words::message(again));
                     }
                     return (stream, crate::kernel::canonical(peer));
                 }
@@ -332,7 +332,7 @@ impl Throttled {
             0 => String::new(),
             n => says::held_back(lang::current(), n),
         };
-        eprintln!("sameport: {}{more}", message());
+        crate::os::stderr::line(&crate::words::message(&format!("{}{more}", message())));
         self.last = Some(Instant::now());
         true
     }
@@ -372,12 +372,16 @@ fn log_connection_error(peer: SocketAddr, e: &io::Error) {
     match e.kind() {
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {}
         io::ErrorKind::TimedOut => {
-            eprintln!("sameport: {}", says::closed_idle(lang::current(), peer));
+            crate::os::stderr::line(&crate::words::message(&says::closed_idle(
+                lang::current(),
+                peer,
+            )));
         }
-        _ => eprintln!(
-            "sameport: {}",
-            says::connection_error(lang::current(), peer, e)
-        ),
+        _ => crate::os::stderr::line(&crate::words::message(&says::connection_error(
+            lang::current(),
+            peer,
+            e,
+        ))),
     }
 }
 

@@ -80,7 +80,7 @@ pub async fn run(
                 // On some systems an ICMP "port unreachable" from an earlier
                 // reply surfaces here as an error; it concerns one client only.
                 Err(e) => {
-                    eprintln!("sameport: {}", says::receive_failed(lang::current(), &e));
+                    crate::os::stderr::line(&crate::words::message(&says::receive_failed(lang::current(), &e)));
                     continue;
                 }
             },
@@ -89,10 +89,11 @@ pub async fn run(
         // Reply to the address exactly as received (on a dual-stack socket an
         // IPv4 client is ::ffff:a.b.c.d); show and remember it as plain IPv4.
         if let Err(e) = socket.send_to(&buf[..len], peer).await {
-            eprintln!(
-                "sameport: {}",
-                says::reply_failed(lang::current(), peer, &e)
-            );
+            crate::os::stderr::line(&crate::words::message(&says::reply_failed(
+                lang::current(),
+                peer,
+                &e,
+            )));
             continue;
         }
         let peer = crate::kernel::canonical(peer);

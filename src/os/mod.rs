@@ -10,13 +10,15 @@
 //!   listening socket to child processes and stops them by PID;
 //! * [`stdout_columns`]: the terminal's width, which the output fits.
 //!
-//! * [`shutdown`]: waiting for Ctrl-C or SIGTERM.
+//! * [`shutdown`]: waiting for Ctrl-C or SIGTERM;
+//! * [`stderr`]: messages on stderr that never panic when it is closed.
 //!
 //! This module imports nothing else from the crate, so any layer may use it.
 
 use std::io;
 
 pub mod shutdown;
+pub mod stderr;
 
 /// Whether SO_REUSEADDR is safe on a listening socket. On Unix it lets a
 /// restarted server bind while the previous run's connections sit in

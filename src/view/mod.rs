@@ -78,7 +78,7 @@ pub fn tables(
         socket_tables(snapshot, options, labels)
     } else if server_rows == 0 {
         let mut out = socket_tables(snapshot, options, labels);
-        out.push_str(&mirror_line_if_any(snapshot, labels.lang()));
+        out.push_str(&mirror_line_if_any(snapshot, options, labels.lang()));
         out
     } else {
         both_sides(snapshot, options, labels)
@@ -112,7 +112,7 @@ fn both_sides(snapshot: &Snapshot, options: &TableOptions, labels: &Labels) -> S
     out.push_str(&socket_tables(&server, options, labels));
     out.push_str(&format!("\n{}\n", lang::tables::clients_side(lang, port)));
     out.push_str(&socket_tables(&clients, options, labels));
-    out.push_str(&mirror_line_if_any(&clients, lang));
+    out.push_str(&mirror_line_if_any(&clients, options, lang));
     for note in &snapshot.notes {
         out.push_str(&format!("{}\n", note_line(note, lang)));
     }
@@ -160,10 +160,10 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
 }
 
 /// [`mirror_line`] when the snapshot has client sockets (the clients' side
-/// may hold only leftovers, such as TIME_WAIT).
-fn mirror_line_if_any(snapshot: &Snapshot, lang: Lang) -> String {
+/// may hold only leftovers, such as TIME_WAIT), wrapped as prose.
+fn mirror_line_if_any(snapshot: &Snapshot, options: &TableOptions, lang: Lang) -> String {
     if snapshot.with_role(Role::Client).next().is_some() {
-        mirror_line(snapshot, lang)
+        prose(mirror_line(snapshot, lang).trim_end(), options)
     } else {
         String::new()
     }

@@ -8,6 +8,10 @@ use crate::lang::{self, Lang};
 
 use super::options::TableOptions;
 
+// Wrapping lives beside the counts, so that the servers' messages (in
+// `net`, below this layer) wrap the same way.
+pub use crate::words::{display_width, wrap};
+
 /// A note in words: `note: 2 processes could not be read ...`.
 pub fn note_line(note: &Note, lang: Lang) -> String {
     format!("{}: {}", lang::notes::label(lang), note_text(note, lang))
@@ -43,61 +47,6 @@ pub fn prose(text: &str, options: &TableOptions) -> String {
 pub fn underlined(title: &str, rule: char, width: usize) -> String {
     let title = wrap(title, width);
     format!("{title}\n{}\n", underline(&title, rule))
-}
-
-/// Wraps `text` at spaces so that no line is wider than `width` columns. A
-/// word longer than the width (an IPv6 address with its port) stays whole
-/// on a line of its own: cutting it would change what it says. Colour codes
-/// take no columns; lines already broken stay broken.
-pub fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / width.max(1));
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let mut column = 0;
-        for word in line.split(' ') {
-            let len = display_width(word);
-            if column > 0 && column + 1 + len > width {
-                out.push('\n');
-                column = 0;
-            } else if column > 0 {
-                out.push(' ');
-                column += 1;
-            }
-            out.push_str(word);
-            column += len;
-        }
-    }
-    out
-}
-
-/// The columns `text` takes on a terminal, less the ANSI colour codes
-/// (`ESC [ ... m`), which take none.
-///
-/// Columns, not characters: a Hangul syllable (or any East Asian wide
-/// character) takes two columns, so `"포트"` is 4 columns wide though it is
-/// 2 characters (and 6 bytes). Counting characters would make a Korean
-/// heading's underline half as long as the heading, and wrap Korean prose
-/// past the edge of the screen. The widths are Unicode's (East Asian Width),
-/// through the `unicode-width` crate, as terminals use them.
-pub fn display_width(text: &str) -> usize {
-    use unicode_width::UnicodeWidthChar;
-    let mut width = 0;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            // Skip to the end of the escape sequence.
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            width += c.width().unwrap_or(0);
-        }
-    }
-    width
 }
 
 /// A line of `rule` characters as wide on screen as the widest line of

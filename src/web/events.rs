@@ -52,8 +52,13 @@ pub const RETRY_MS: u64 = 2000;
 
 /// `--max-viewers` is reached.
 #[derive(Debug, thiserror::Error)]
-#[error("already {0} live viewers (--max-viewers)")]
+#[error("already {} (--max-viewers)", live_viewers(.0))]
 pub struct Full(pub usize);
+
+/// `1 live viewer`, `2 live viewers`.
+fn live_viewers(n: &usize) -> String {
+    crate::words::count(*n, "live viewer")
+}
 
 /// The fan-out of snapshots to the event streams.
 #[derive(Debug)]
@@ -341,6 +346,15 @@ mod tests {
         assert!(hub.subscribe().is_err());
         drop(a);
         assert!(hub.subscribe().is_ok());
+    }
+
+    #[test]
+    fn one_viewer_is_singular() {
+        assert_eq!(Full(1).to_string(), "already 1 live viewer (--max-viewers)");
+        assert_eq!(
+            Full(3).to_string(),
+            "already 3 live viewers (--max-viewers)"
+        );
     }
 
     #[test]

@@ -124,15 +124,12 @@ pub async fn scale(options: ScaleOptions, output: Output) -> anyhow::Result<Exit
         SocketAddr::new(Ipv4Addr::LOCALHOST.into(), options.port),
         BACKLOG,
     )?;
-    eprintln!(
-        "{}",
-        says::plan(
-            lang,
-            (options.connections, options.port),
-            (plan.workers, plan.client_processes, plan.sources.len()),
-            plan.fd_limit
-        )
-    );
+    output::say(&says::plan(
+        lang,
+        (options.connections, options.port),
+        (plan.workers, plan.client_processes, plan.sources.len()),
+        plan.fd_limit,
+    ));
     let (reports_tx, mut reports) = mpsc::unbounded_channel();
     let mut fleet = Fleet {
         children: Vec::new(),
@@ -177,7 +174,7 @@ async fn hold_open(
     reports: &mut mpsc::UnboundedReceiver<Report>,
     lang: Lang,
 ) -> anyhow::Result<()> {
-    eprint!("{}", hold_message(options, hold, lang));
+    crate::os::stderr::write(&hold_message(options, hold, lang));
     let until = async {
         match hold {
             Hold::For(duration) => tokio::time::sleep(duration).await,
@@ -202,11 +199,11 @@ async fn hold_open(
     tokio::pin!(signal);
     tokio::select! {
         biased;
-        signal = &mut signal => eprintln!("{}", says::hold_over(lang, HoldEnd::Signal(signal), n)),
-        () = until => eprintln!("{}", says::hold_over(lang, HoldEnd::TimeUp, n)),
+        signal = &mut signal => output::say(&says::hold_over(lang, HoldEnd::Signal(signal), n)),
+        () = until => output::say(&says::hold_over(lang, HoldEnd::TimeUp, n)),
         why = child_gone => {
             match tokio::time::timeout(Duration::from_millis(300), &mut signal).await {
-                Ok(signal) => eprintln!("{}", says::hold_over(lang, HoldEnd::Signal(signal), n)),
+                Ok(signal) => output::say(&says::hold_over(lang, HoldEnd::Signal(signal), n)),
                 Err(_) => bail!(says::while_holding(lang, &why)),
             }
         }
@@ -237,10 +234,14 @@ fn hold_message(options: &ScaleOptions, hold: Hold, lang: Lang) -> String {
             says::shows_table(lang).to_string(),
         ),
     ];
-    let width = commands.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
-    let mut text = says::holding(lang, n, port, how_long);
+    // Each command under its comment, so that both fit 80 columns and the
+    // lines can be pasted into a shell as they are.
+    let mut text = format!(
+        "{}\n",
+        output::message(&says::holding(lang, n, port, how_long))
+    );
     for (command, shows) in commands {
-        text.push_str(&format!("  {command:<width$}  # {shows}\n"));
+        text.push_str(&format!("    # {shows}\n    {command}\n"));
     }
     text
 }
@@ -444,6 +445,7 @@ async fn fill(
     let bar = indicatif::ProgressBar::new(options.connections as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template(says::progress(lang))
+            .map(|style| style.with_key("rate", rate))
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     loop {
@@ -451,6 +453,12 @@ async fn fill(
         bar.set_position(total as u64);
         if total >= options.connections {
             bar.finish();
+            if !bar.is_hidden() {
+                // indicatif pads the bar to the terminal's right edge and
+                // leaves the cursor there; go to the next line ourselves, or
+                // the terminal marks the report's first line a continuation.
+                os::stderr::write("\r\n");
+            }
             return Ok(total);
         }
         match reports.recv().await {
@@ -470,6 +478,19 @@ async fn fill(
             }
         }
     }
+}
+
+/// The progress bar's `{rate}`: connections per second, rounded and
+/// grouped by thousands (`9,627/s`), where indicatif's own `{per_sec}`
+/// writes four decimals.
+fn rate(state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write) {
+    let per_sec = state.per_sec();
+    let rounded = if per_sec.is_finite() && per_sec > 0.0 {
+        per_sec.round() as u64
+    } else {
+        0
+    };
+    let _ = write!(out, "{}/s", crate::words::thousands(rounded));
 }
 
 /// Reads the table once, judges it and prints the result.
@@ -506,14 +527,15 @@ async fn report(
         &verdict,
         &heading,
         ("scale", facts.json()),
-        &facts.lines(&snapshot, &verdict, lang),
+        &facts.lines(&snapshot, &verdict, lang, output.width()),
     );
     output::print(&text)?;
     if established < options.connections {
-        eprintln!(
-            "{}",
-            says::fewer_in_table(lang, established, options.connections)
-        );
+        output::say(&says::fewer_in_table(
+            lang,
+            established,
+            options.connections,
+        ));
         return Ok(ExitCode::from(exit::CLAIM_FAILS));
     }
     Ok(exit::for_verdict(&verdict))
@@ -530,7 +552,8 @@ struct Facts {
 }
 
 impl Facts {
-    fn lines(&self, snapshot: &Snapshot, verdict: &Verdict, lang: Lang) -> String {
+    /// The facts under the table, as prose wrapped at `width` columns.
+    fn lines(&self, snapshot: &Snapshot, verdict: &Verdict, lang: Lang, width: usize) -> String {
         let listeners: Vec<_> = snapshot.with_role(Role::Listener).collect();
         let holders: usize = listeners.iter().map(|r| r.socket.holders.len()).sum();
         let facts = says::facts(
@@ -540,10 +563,10 @@ impl Facts {
             listeners.len(),
             holders,
         );
-        let mut text = format!("\n{facts}\n");
+        let wrap = |line: &str| format!("{}\n", crate::view::wrap(line, width));
+        let mut text = format!("\n{}", wrap(&facts));
         if self.established > PORT_NUMBERS {
-            text.push_str(&says::beyond_port_numbers(lang, self.established));
-            text.push('\n');
+            text.push_str(&wrap(&says::beyond_port_numbers(lang, self.established)));
         }
         let timing = says::timing(
             lang,
@@ -551,8 +574,7 @@ impl Facts {
             self.read_time.as_secs_f64() * 1000.0,
             &self.memory.describe(self.established, lang),
         );
-        text.push_str(&timing);
-        text.push('\n');
+        text.push_str(&wrap(&timing));
         text
     }
 
