@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 use crate::claim::snapshot::{Row, Snapshot};
 use crate::claim::verdict::{Outcome, Verdict};
 use crate::kernel::{Holder, Proto};
-use crate::view::labels::{Labels, write_number};
+use crate::view::labels::Labels;
 
 /// One snapshot as a JSON object: `port`, `proto`, `sockets`, `notes`,
 /// `peers` (UDP, when there are any), `verdict` (when given) and any fields
@@ -246,7 +246,7 @@ impl Json {
     }
 
     fn number(&mut self, n: u64) {
-        let _ = write_number(&mut Bytes(&mut self.out), n);
+        self.bytes(itoa::Buffer::new().format(n).as_bytes());
     }
 
     fn opt_number(&mut self, n: Option<impl Into<u64>>) {
@@ -389,7 +389,7 @@ impl fmt::Write for Bytes<'_> {
         Ok(())
     }
 
-    /// One byte for ASCII (the digits of a number), without a copy call.
+    /// One byte for ASCII (the dots of an address), without a copy call.
     #[inline]
     fn write_char(&mut self, c: char) -> fmt::Result {
         match u8::try_from(c) {
