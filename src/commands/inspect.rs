@@ -46,7 +46,7 @@ pub fn inspect(
     let query = Query {
         proto,
         port,
-        side: PortSide::Either,
+        side: judged_side(proto, side),
     };
     let Observation {
         mut snapshot,
@@ -66,6 +66,19 @@ pub fn inspect(
     // shared names) took 2.2 ms of a 60 ms run, measured: skip it.
     std::mem::forget(snapshot);
     Ok(code)
+}
+
+/// The sockets the verdict needs, whatever `--side` shows. For TCP the
+/// claim is about the server's side alone (the listener and its accepted
+/// sockets), so `--side server` reads no more than `ss 'sport = :P'` does;
+/// the clients' side alone cannot be judged, so it is read with the server's.
+/// For UDP the clients on this host are evidence too (the server keeps no
+/// socket per client), so both sides are read.
+fn judged_side(proto: Proto, shown: PortSide) -> PortSide {
+    match (proto, shown) {
+        (Proto::Tcp, PortSide::Local) => PortSide::Local,
+        _ => PortSide::Either,
+    }
 }
 
 /// `Sockets on TCP port 80 on this host: ...`, naming the side(s) shown.
@@ -114,5 +127,15 @@ mod tests {
         let alone = FixedTable(vec![listener("0.0.0.0:8080")]);
         let code = inspect(&alone, 8080, Proto::Tcp, PortSide::Local, &output()).unwrap();
         assert_eq!(code, ExitCode::from(exit::NOT_ENOUGH_EVIDENCE));
+    }
+
+    /// `--side server` of TCP reads what `ss 'sport = :P'` reads, no more;
+    /// every other case reads both sides, which the verdict needs.
+    #[test]
+    fn the_verdict_reads_the_sides_it_needs() {
+        assert_eq!(judged_side(Proto::Tcp, PortSide::Local), PortSide::Local);
+        assert_eq!(judged_side(Proto::Tcp, PortSide::Remote), PortSide::Either);
+        assert_eq!(judged_side(Proto::Tcp, PortSide::Either), PortSide::Either);
+        assert_eq!(judged_side(Proto::Udp, PortSide::Local), PortSide::Either);
     }
 }
