@@ -58,16 +58,9 @@ const MESSAGE: &[u8] = b"hello";
 /// backlog at net.core.somaxconn), so reproducible tables match everywhere.
 const DEMO_BACKLOG: i32 = 128;
 
-/// What to demonstrate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Experiment {
-    Tcp,
-    Udp,
-    Both,
-    Textbook,
-    /// Clients on two other subnets, in network namespaces (Linux, root).
-    Subnets,
-}
+/// What to demonstrate (the same enum names the demo's title in
+/// [`crate::lang::demo`]).
+pub use crate::lang::demo::Experiment;
 
 /// The demo's settings.
 #[derive(Clone, Debug)]
@@ -150,14 +143,7 @@ fn suggest_another_port(e: anyhow::Error, port: u16, lang: Lang) -> anyhow::Erro
 }
 
 fn title(experiment: Experiment, lang: Lang) -> String {
-    let what = match experiment {
-        Experiment::Tcp => says::Experiment::Tcp,
-        Experiment::Udp => says::Experiment::Udp,
-        Experiment::Both => says::Experiment::Both,
-        Experiment::Textbook => says::Experiment::Textbook,
-        Experiment::Subnets => says::Experiment::Subnets,
-    };
-    says::title(lang, what)
+    says::title(lang, experiment)
 }
 
 /// Where the clients connect from.

@@ -9,13 +9,16 @@ use std::net::SocketAddr;
 
 use super::{Lang, Transport};
 
-/// What a demo shows, for its title.
+/// What a demo shows (`sameport demo`'s experiments, and its title).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Experiment {
     Tcp,
     Udp,
+    /// TCP, then UDP, then their contrast.
     Both,
+    /// The figure of section 3.2.
     Textbook,
+    /// Clients on two other subnets, in network namespaces (Linux, root).
     Subnets,
 }
 
