@@ -196,6 +196,9 @@ impl Watchers {
             udp_clients.clone(),
         );
         let seen = SeenSockets::default();
+        // Only a capture asks which sockets the tables showed: without one,
+        // noting 19,000 peers per table would be work for nobody.
+        let noted = capture.is_some().then_some(&seen);
         let reporter = (!options.quiet && !classroom.replaces_log()).then(|| {
             report_snapshots(
                 proto,
@@ -203,7 +206,7 @@ impl Watchers {
                 own,
                 output,
                 udp_clients,
-                &seen,
+                noted,
                 activity,
             )
         });
@@ -240,7 +243,7 @@ fn report_snapshots(
     own: &OwnSockets,
     output: &Arc<Output>,
     udp_clients: Option<Clients>,
-    seen: &SeenSockets,
+    seen: Option<&SeenSockets>,
     activity: watch::Receiver<Activity>,
 ) -> tokio::task::JoinHandle<Option<crate::claim::verdict::Verdict>> {
     let reporter = Reporter {
@@ -249,7 +252,7 @@ fn report_snapshots(
         attribution: Attribution::Own(own.clone()),
         output: output.clone(),
         udp_clients,
-        seen: Some(seen.clone()),
+        seen: seen.cloned(),
     };
     tokio::spawn(reporter.follow(activity))
 }
