@@ -443,16 +443,7 @@ fn fit_end(text: &str, width: usize) -> String {
     if display_width(text) <= width {
         return text.to_string();
     }
-    let room = width.saturating_sub(1);
-    let mut cut = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        used += char_width(c);
-        if used > room {
-            break;
-        }
-        cut.push(c);
-    }
+    let mut cut: String = fitting(text.chars(), width.saturating_sub(1)).collect();
     cut.push('…');
     cut
 }
@@ -462,19 +453,19 @@ fn fit_start(text: &str, width: usize) -> String {
     if display_width(text) <= width {
         return text.to_string();
     }
-    let room = width.saturating_sub(1);
-    let mut kept = Vec::new();
-    let mut used = 0;
-    for c in text.chars().rev() {
-        used += char_width(c);
-        if used > room {
-            break;
-        }
-        kept.push(c);
-    }
+    let kept: Vec<char> = fitting(text.chars().rev(), width.saturating_sub(1)).collect();
     let mut cut = String::from("…");
     cut.extend(kept.into_iter().rev());
     cut
+}
+
+/// The first of `chars` that fit in `room` columns together.
+fn fitting(chars: impl Iterator<Item = char>, room: usize) -> impl Iterator<Item = char> {
+    let mut used = 0;
+    chars.take_while(move |&c| {
+        used += char_width(c);
+        used <= room
+    })
 }
 
 /// Prose wrapped at spaces to `width` columns as the terminal counts them
