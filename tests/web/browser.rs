@@ -113,6 +113,28 @@ fn assert_fits(browser: &mut Browser, scheme: &str) {
 }
 
 /// Where the screenshots go (the target directory; docs/ has a copy).
+/// `count` echo clients to `port`, from 127.0.0.2 on over `addresses`
+/// source addresses (a class whose machines each hold several connections).
+fn echo_clients(port: u16, count: usize, addresses: usize) -> Vec<TcpStream> {
+    (0..count)
+        .map(|i| echo_client(&format!("127.0.0.{}", 2 + i % addresses), port))
+        .collect()
+}
+
+/// Waits until the page has more rows than it shows (its summary line) and
+/// marks at least one row as the viewer's own.
+fn wait_for_a_full_table(browser: &mut Browser) {
+    assert!(
+        browser.wait_for(
+            "document.querySelector('#rows tr.more') !== null && \
+             document.querySelectorAll('#rows tr[data-marks~=\"you\"]').length >= 1",
+            Duration::from_secs(20)
+        ),
+        "{:?}",
+        rows(browser)
+    );
+}
+
 fn save(name: &str, png: &[u8]) -> PathBuf {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
@@ -227,20 +249,10 @@ fn twenty_rows_fit_a_projector() {
         return;
     };
     let (server, port) = Running::serve_json(&[]);
-    let clients: Vec<TcpStream> = (0..24)
-        .map(|i| echo_client(&format!("127.0.0.{}", 2 + i % 4), port))
-        .collect();
+    let clients: Vec<TcpStream> = echo_clients(port, 24, 4);
     let mut browser = Browser::launch(&chromium);
     browser.open(&format!("http://127.0.0.1:{port}/"), 1280, 720);
-    assert!(
-        browser.wait_for(
-            "document.querySelector('#rows tr.more') !== null && \
-             document.querySelectorAll('#rows tr[data-marks~=\"you\"]').length >= 1",
-            Duration::from_secs(20)
-        ),
-        "{:?}",
-        rows(&mut browser)
-    );
+    wait_for_a_full_table(&mut browser);
     let table = rows(&mut browser);
     assert_eq!(table.len(), 20, "19 rows and the summary: {table:?}");
     assert!(
@@ -458,20 +470,10 @@ fn a_phone_can_read_the_page() {
         return;
     };
     let (server, port) = Running::serve_json(&[]);
-    let clients: Vec<TcpStream> = (0..24)
-        .map(|i| echo_client(&format!("127.0.0.{}", 2 + i % 4), port))
-        .collect();
+    let clients: Vec<TcpStream> = echo_clients(port, 24, 4);
     let mut browser = Browser::launch(&chromium);
     browser.open_as(&format!("http://127.0.0.9:{port}/"), 390, 844, true);
-    assert!(
-        browser.wait_for(
-            "document.querySelector('#rows tr.more') !== null && \
-             document.querySelectorAll('#rows tr[data-marks~=\"you\"]').length >= 1",
-            Duration::from_secs(20)
-        ),
-        "{:?}",
-        rows(&mut browser)
-    );
+    wait_for_a_full_table(&mut browser);
     let measured = browser.eval(
         "(() => { \
            const px = (e) => parseFloat(getComputedStyle(e).fontSize); \
@@ -528,20 +530,10 @@ fn your_rows_stay_in_a_full_classroom() {
         return;
     };
     let (server, port) = Running::serve_json(&[]);
-    let clients: Vec<TcpStream> = (0..60)
-        .map(|i| echo_client(&format!("127.0.0.{}", 2 + i % 6), port))
-        .collect();
+    let clients: Vec<TcpStream> = echo_clients(port, 60, 6);
     let mut browser = Browser::launch(&chromium);
     browser.open(&format!("http://127.0.0.9:{port}/"), 1280, 720);
-    assert!(
-        browser.wait_for(
-            "document.querySelector('#rows tr.more') !== null && \
-             document.querySelectorAll('#rows tr[data-marks~=\"you\"]').length >= 1",
-            Duration::from_secs(20)
-        ),
-        "{:?}",
-        rows(&mut browser)
-    );
+    wait_for_a_full_table(&mut browser);
     // The viewer's connections in the table's full order, and which of
     // them the page shows.
     let found = browser.eval(
