@@ -92,12 +92,7 @@ impl Drop for Tmux {
 /// quits and gives the shell its screen back.
 #[test]
 fn the_live_screen_in_80_columns() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(
-            std::env::var_os("SAMEPORT_REQUIRE_BROWSER").is_none(),
-            "SAMEPORT_REQUIRE_BROWSER is set and tmux is not installed"
-        );
-        eprintln!("skipped: tmux is not installed");
+    if !tmux_or_skip() {
         return;
     }
     let port = free_port();
