@@ -59,4 +59,5 @@ pub mod words;
 #[cfg(test)]
 mod properties;
 #[cfg(test)]
+#[cfg(test)]
 mod testing;

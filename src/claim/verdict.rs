@@ -29,6 +29,7 @@
 //! The verdict is a pure function of a [`Snapshot`]: it is tested on hand-built
 //! rows as well as on the real table.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 
@@ -137,19 +138,17 @@ fn judge_tcp(snapshot: &Snapshot) -> Verdict {
         .map(|&(local, remote)| Problem::OtherLocalPort { local, remote })
         .collect();
     // Two sockets with the same 4-tuple are adjacent once the tuples are
-    // sorted (a snapshot's rows already are, so this sort is usually skipped).
-    let mut tuples: Vec<_> = accepted
-        .iter()
-        .enumerate()
-        .map(|(i, &(local, remote))| ((addr_key(local), addr_key(remote)), i))
-        .collect();
-    if !tuples.is_sorted_by_key(|&(key, _)| key) {
-        tuples.sort_unstable_by_key(|&(key, _)| key);
+    // sorted. A snapshot's rows already are, so usually no copy is sorted.
+    let tuple_key =
+        |&(local, remote): &(SocketAddr, SocketAddr)| (addr_key(local), addr_key(remote));
+    let mut sorted = Cow::Borrowed(&accepted[..]);
+    if !sorted.is_sorted_by_key(tuple_key) {
+        sorted.to_mut().sort_unstable_by_key(tuple_key);
     }
-    let mut distinct_tuples = usize::from(!tuples.is_empty());
-    for pair in tuples.windows(2) {
-        if pair[0].0 == pair[1].0 {
-            let (local, remote) = accepted[pair[1].1];
+    let mut distinct_tuples = usize::from(!sorted.is_empty());
+    for pair in sorted.windows(2) {
+        if tuple_key(&pair[0]) == tuple_key(&pair[1]) {
+            let (local, remote) = pair[1];
             problems.push(Problem::DuplicateTuple { local, remote });
         } else {
             distinct_tuples += 1;
@@ -276,11 +275,21 @@ fn sends_here(client: &KernelSocket, servers: &[SocketAddr]) -> bool {
 
 /// How many different values `keys` holds (by sorting: no hashing of
 /// thousands of addresses).
-fn count_distinct<K: Ord>(keys: impl Iterator<Item = K>) -> usize {
-    let mut keys: Vec<K> = keys.collect();
-    if !keys.is_sorted() {
-        keys.sort_unstable();
+fn count_distinct<K: Ord>(keys: impl Iterator<Item = K> + Clone) -> usize {
+    // Keys in order (a server on one address sees its clients sorted) are
+    // counted as they go by; others are collected and sorted first.
+    if keys.clone().is_sorted() {
+        let mut keys = keys.peekable();
+        let mut distinct = 0;
+        while let Some(key) = keys.next() {
+            if keys.peek() != Some(&key) {
+                distinct += 1;
+            }
+        }
+        return distinct;
     }
+    let mut keys: Vec<K> = keys.collect();
+    keys.sort_unstable();
     keys.dedup();
     keys.len()
 }

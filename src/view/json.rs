@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 use crate::claim::snapshot::{Row, Snapshot};
 use crate::claim::verdict::{Outcome, Verdict};
 use crate::kernel::{Holder, Proto};
-use crate::view::labels::Labels;
+use crate::view::labels::{Labels, has_pid};
 
 /// One snapshot as a JSON object: `port`, `proto`, `sockets`, `notes`,
 /// `peers` (UDP, when there are any), `verdict` (when given) and any fields
@@ -422,7 +422,7 @@ fn pid(h: &Holder, labels: &Labels) -> Option<Id> {
     if labels.is_stable() {
         labels.pid(h).map(Id::from_label)
     } else {
-        labels.pid(h).map(|_| Id::Number(h.pid.into()))
+        has_pid(h).then_some(Id::Number(h.pid.into()))
     }
 }
 

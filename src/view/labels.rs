@@ -166,7 +166,7 @@ impl Labels {
     pub fn pid(&self, holder: &Holder) -> Option<String> {
         if self.stable {
             holder.label.clone()
-        } else if holder.pid == UNKNOWN_PID {
+        } else if !has_pid(holder) {
             None
         } else {
             Some(holder.pid.to_string())
@@ -178,7 +178,7 @@ impl Labels {
     pub fn write_pid(&self, out: &mut impl fmt::Write, holder: &Holder) -> fmt::Result {
         if self.stable {
             out.write_str(holder.label.as_deref().unwrap_or("-"))
-        } else if holder.pid == UNKNOWN_PID {
+        } else if !has_pid(holder) {
             out.write_str("-")
         } else {
             write_number(out, holder.pid.into())
@@ -230,6 +230,12 @@ impl Labels {
             (false, Some(user)) => Some(user),
         }
     }
+}
+
+/// Whether the OS told us who holds the socket: [`Labels::pid`] is `None`
+/// for a holder without.
+pub fn has_pid(holder: &Holder) -> bool {
+    holder.pid != UNKNOWN_PID
 }
 
 /// Writes `n` in decimal. A table of 19,000 sockets writes some 200,000
