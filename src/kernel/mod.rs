@@ -21,7 +21,6 @@
 //! crate, used everywhere else). This module chooses between them with `cfg`
 //! and imports nothing from the layers above it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 #[cfg(target_os = "linux")]
@@ -116,7 +115,9 @@ fn name_holders(sockets: &mut [KernelSocket]) {
     );
     let users = user_list();
     type Names = (Option<Arc<str>>, Option<Arc<str>>);
-    let names: HashMap<u32, Names> = pids
+    // In PID order, like `pids`: a few holders' PIDs among tens of thousands
+    // of sockets are found by binary search faster than by hashing.
+    let names: Vec<(u32, Names)> = pids
         .iter()
         .map(|&pid| {
             let process = system.process(pid);
@@ -130,7 +131,8 @@ fn name_holders(sockets: &mut [KernelSocket]) {
         .collect();
     for holder in sockets.iter_mut().flat_map(|s| s.holders.iter_mut()) {
         // A process that exited since the table was read keeps `-`.
-        if let Some((name, user)) = names.get(&holder.pid) {
+        if let Ok(i) = names.binary_search_by_key(&holder.pid, |&(pid, _)| pid) {
+            let (name, user) = &names[i].1;
             holder.process.clone_from(name);
             holder.user.clone_from(user);
         }

@@ -41,7 +41,7 @@ impl Targets {
 /// The holders found for the target sockets.
 #[derive(Debug, Default)]
 pub struct Found {
-    /// (index of the socket, pid, fd), sorted: a socket's holders are adjacent.
+    /// (index of the socket, pid, fd), in the order the threads found them.
     pub holders: Vec<(usize, u32, i32)>,
     pub notes: Vec<crate::kernel::Note>,
     /// How many processes' fd tables were read (for tests).

@@ -69,8 +69,8 @@ impl<'a> Walk<'a> {
             .push((self.targets.socket_index(i), pid, fd));
     }
 
-    /// The holders found, sorted by socket, with a note if processes we
-    /// could not read may hold the sockets still without a holder.
+    /// The holders found, with a note if processes we could not read may
+    /// hold the sockets still without a holder.
     pub fn finish(mut self) -> Found {
         if self.remaining > 0 && self.unreadable > 0 {
             self.found.notes.push(crate::kernel::Note::Unreadable {
@@ -78,8 +78,6 @@ impl<'a> Walk<'a> {
                 sockets: self.remaining,
             });
         }
-        // Sorted by socket, then pid and fd, whichever thread found them.
-        self.found.holders.sort_unstable();
         self.found
     }
 }
