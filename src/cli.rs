@@ -385,15 +385,32 @@ struct ServeArgs {
     output: OutputArgs,
 }
 
+impl ServeArgs {
+    /// The first option given that only a TCP server uses: a UDP server
+    /// accepts no connections to greet, limit or time out, and its port
+    /// speaks no HTTP.
+    fn tcp_only_flag(&self) -> Option<&'static str> {
+        [
+            (self.banner.is_some(), "--banner"),
+            (self.max_clients.is_some(), "--max-clients"),
+            (self.idle_timeout.is_some(), "--idle-timeout"),
+            (self.classroom.no_web, "--no-web"),
+            (self.classroom.max_viewers.is_some(), "--max-viewers"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+}
+
 /// `serve`'s live views: the page on the same port, and `--live`.
 #[derive(Debug, Args)]
 struct ClassroomArgs {
     /// Serve no web page: echo every connection, HTTP requests included (the textbook's echo server).
     #[arg(long)]
     no_web: bool,
-    /// At most this many browsers get live updates at once; more get 503.
-    #[arg(long, value_name = "N", default_value_t = crate::web::DEFAULT_MAX_VIEWERS as u64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
-    max_viewers: u64,
+    /// At most this many browsers get live updates at once; more get 503 [default: 64].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_viewers: Option<u64>,
     /// Show the port on one screen redrawn in place (q or Ctrl-C quits) instead of a log.
     #[arg(long)]
     live: bool,
@@ -403,7 +420,11 @@ impl ClassroomArgs {
     fn classroom(&self) -> crate::commands::serve::Classroom {
         crate::commands::serve::Classroom {
             web: !self.no_web,
-            max_viewers: usize::try_from(self.max_viewers).unwrap_or(usize::MAX),
+            max_viewers: self
+                .max_viewers
+                .map_or(crate::web::DEFAULT_MAX_VIEWERS, |n| {
+                    usize::try_from(n).unwrap_or(usize::MAX)
+                }),
             live: self.live,
         }
     }
@@ -451,7 +472,7 @@ struct ScaleArgs {
     #[arg(long, value_name = "N", value_parser = workers)]
     workers: Option<u64>,
     /// Give up if filling takes longer than this many seconds.
-    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = positive)]
     timeout: u64,
     /// After the report, keep the connections open this many seconds (without a value: until Ctrl-C), to look at them with ss or inspect.
     #[arg(long, value_name = "SECS", num_args = 0..=1, value_parser = hold_seconds)]
@@ -618,6 +639,13 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if args.proto == ProtoArg::Udp
+        && let Some(flag) = args.tcp_only_flag()
+    {
+        let text = lang::serve::tcp_only(lang::current(), flag);
+        crate::os::stderr::line(&format!("sameport: {text}"));
+        return Ok(ExitCode::from(exit::USAGE));
+    }
     let options = ServeOptions {
         addr: SocketAddr::new(args.bind.unwrap_or_else(bind::default_ip), args.port),
         proto: args.proto.into(),

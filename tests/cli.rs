@@ -241,6 +241,32 @@ fn bad_input_gets_one_clear_line() {
             "seconds from 0 to 86400",
         ),
         (&["scale", "--connections", "0"], 2, "must be at least 1"),
+        (&["scale", "--timeout", "0"], 2, "must be at least 1"),
+        (
+            &["serve", "--proto", "udp", "--banner", "hi"],
+            2,
+            "--banner is for TCP servers",
+        ),
+        (
+            &["serve", "--proto", "udp", "--max-clients", "3"],
+            2,
+            "--max-clients is for TCP servers",
+        ),
+        (
+            &["serve", "--proto", "udp", "--idle-timeout", "9"],
+            2,
+            "--idle-timeout is for TCP servers",
+        ),
+        (
+            &["serve", "--proto", "udp", "--no-web"],
+            2,
+            "--no-web is for TCP servers",
+        ),
+        (
+            &["serve", "--proto", "udp", "--max-viewers", "5"],
+            2,
+            "--max-viewers is for TCP servers",
+        ),
         (&["inspect", "--max-rows", "0"], 2, "must be at least 1"),
         (&["connect"], 2, "connect needs a server address"),
         (&["frobnicate"], 2, "frobnicate"),
@@ -447,4 +473,20 @@ fn serve_redact_hides_the_addresses_at_start_up() {
         !stderr.contains('█') && !stderr.contains('▀'),
         "a QR code: {stderr}"
     );
+}
+
+/// The start-up hint never suggests more local clients than `--max-clients`
+/// lets in: with 1, one client and no `--count`; with 2, two from two addresses.
+#[test]
+fn start_up_hint_follows_max_clients() {
+    for (max, wanted, unwanted) in [
+        ("1", "sameport connect 127.0.0.1:", "--count"),
+        ("2", "--count 2", "--count 3"),
+    ] {
+        let (server, _port) = Running::serve_json(&["--max-clients", max]);
+        let (status, stderr) = server.interrupt();
+        assert!(status.success(), "{stderr}");
+        assert!(stderr.contains(wanted), "--max-clients {max}: {stderr}");
+        assert!(!stderr.contains(unwanted), "--max-clients {max}: {stderr}");
+    }
 }

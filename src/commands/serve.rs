@@ -75,7 +75,10 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     let _listener_registration = own.register(&listener, "server");
     let listener =
         tokio::net::TcpListener::from_std(listener).context(Doing::RegisteringListener)?;
-    announce(Proto::Tcp, local, &output);
+    let max_clients = options
+        .max_clients
+        .unwrap_or_else(|| default_max_clients(fd_limit));
+    announce(Proto::Tcp, local, max_clients, &output);
 
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
     let served = Served {
@@ -88,9 +91,7 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     let mut watchers = Watchers::start(served, activity_rx, None, capture);
     let config = Config {
         banner: options.banner,
-        max_clients: options
-            .max_clients
-            .unwrap_or_else(|| default_max_clients(fd_limit)),
+        max_clients,
         when_full: WhenFull::Refuse,
         idle_timeout: options.idle_timeout,
         web: watchers.classroom.web.clone(),
@@ -120,7 +121,8 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     let own = OwnSockets::new();
     let _registration = own.register(&socket, "server");
     let socket = tokio::net::UdpSocket::from_std(socket).context(Doing::RegisteringSocket)?;
-    announce(Proto::Udp, local, &output);
+    // One UDP socket serves any number of clients.
+    announce(Proto::Udp, local, 3, &output);
 
     let clients = Clients::new();
     let (activity_tx, activity_rx) = watch::channel(Activity::default());
@@ -357,7 +359,9 @@ fn capture_text(
 /// line fits 80 columns, and every command is on a line of its own (long
 /// ones continued with `\\`), so it can be copied into a shell whole.
 /// Under `--redact` the addresses are the labels' placeholders (`host-A`).
-fn announce(proto: Proto, local: SocketAddr, output: &Output) {
+/// `clients` is how many local clients to suggest (at most three, and no
+/// more than the server lets in at once).
+fn announce(proto: Proto, local: SocketAddr, clients: usize, output: &Output) {
     let lang = output.lang();
     let port = local.port();
     let udp = if proto == Proto::Udp {
@@ -393,11 +397,19 @@ fn announce(proto: Proto, local: SocketAddr, output: &Output) {
     } else if local.ip().is_loopback() {
         lines.push(output::message(says::loopback_only(lang)));
     }
-    lines.push(output::message(says::three_local_clients(lang)));
-    lines.push(format!(
-        "    sameport connect 127.0.0.1:{port}{udp} --count 3 \\\n      \
-         --from 127.0.0.2,127.0.0.3,127.0.0.4 --message hello"
-    ));
+    let clients = clients.clamp(1, 3);
+    lines.push(output::message(says::local_clients(lang, clients)));
+    lines.push(if clients == 1 {
+        format!("    sameport connect 127.0.0.1:{port}{udp} --message hello")
+    } else {
+        // One source address per client (all of 127.0.0.0/8 is this machine).
+        let from: Vec<String> = (2..2 + clients).map(|i| format!("127.0.0.{i}")).collect();
+        format!(
+            "    sameport connect 127.0.0.1:{port}{udp} --count {clients} \\\n      \
+             --from {} --message hello",
+            from.join(",")
+        )
+    });
     crate::os::stderr::line(&lines.join("\n"));
 }
 

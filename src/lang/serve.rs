@@ -63,10 +63,29 @@ pub fn loopback_only(lang: Lang) -> &'static str {
 }
 
 /// Before the command for three local clients.
-pub fn three_local_clients(lang: Lang) -> &'static str {
+/// `clients` is 1, 2 or 3: no more than `--max-clients` lets in at once.
+pub fn local_clients(lang: Lang, clients: usize) -> &'static str {
+    match (lang, clients) {
+        (Lang::En, 1) => "from this machine, one client (--max-clients 1):",
+        (Lang::En, 2) => "from this machine, two clients from two addresses:",
+        (Lang::En, _) => "from this machine, three clients from three addresses:",
+        (Lang::Ko, 1) => "이 컴퓨터에서 클라이언트 하나를 띄우려면(--max-clients 1):",
+        (Lang::Ko, 2) => "이 컴퓨터에서 주소 두 개로 클라이언트 두 개를 띄우려면:",
+        (Lang::Ko, _) => "이 컴퓨터에서 주소 세 개로 클라이언트 세 개를 띄우려면:",
+    }
+}
+
+/// `serve --proto udp` with an option that only means something for TCP.
+pub fn tcp_only(lang: Lang, flag: &str) -> String {
     match lang {
-        Lang::En => "from this machine, three clients from three addresses:",
-        Lang::Ko => "이 컴퓨터에서 주소 세 개로 클라이언트 세 개를 띄우려면:",
+        Lang::En => format!(
+            "{flag} is for TCP servers; a UDP server has no connections \
+             (drop it, or serve with --proto tcp)"
+        ),
+        Lang::Ko => format!(
+            "{flag}는 TCP 서버에만 쓰는 옵션입니다. UDP 서버에는 연결이 없습니다 \
+             (옵션을 빼거나 --proto tcp로 실행하세요)"
+        ),
     }
 }
 
