@@ -523,10 +523,24 @@ fn completions_and_the_manual() {
     for command in commands {
         assert!(roff.contains(command), "the page lacks {command}");
     }
+    // `help` is clap's subcommand, with no page of its own to point to.
+    assert!(!roff.contains("sameport\\-help"), "{roff}");
     let serve = sameport().args(["man", "serve"]).output().unwrap();
     let serve = String::from_utf8_lossy(&serve.stdout);
     assert!(serve.contains("sameport\\-serve"), "{serve}");
     assert!(serve.contains("max\\-clients"), "{serve}");
+    // Every exit code is explained, on every page.
+    for page in [&roff, &serve] {
+        let status = page
+            .find(".SH \"EXIT STATUS\"")
+            .expect("an EXIT STATUS section");
+        for code in 0..=4 {
+            assert!(
+                page[status..].contains(&format!("\\fB{code}\\fR")),
+                "exit code {code} missing: {page}"
+            );
+        }
+    }
     let unknown = sameport().args(["man", "frobnicate"]).output().unwrap();
     assert_eq!(unknown.status.code(), Some(2));
 
@@ -554,6 +568,7 @@ fn completions_and_the_manual() {
             text.contains("NAME") && text.contains("sameport-serve"),
             "{text}"
         );
+        assert!(text.contains("EXIT STATUS"), "{text}");
     }
 }
 
