@@ -237,6 +237,17 @@ fn name_sockets_first(snapshot: &Snapshot, labels: &Labels) {
 #[derive(Default)]
 struct Json {
     out: Vec<u8>,
+    /// The text of the last local and the last remote address written: a
+    /// server's rows repeat its own address on every row (and often the
+    /// same few client addresses), so it is copied instead of formatted.
+    last_ips: [Option<(IpAddr, String)>; 2],
+}
+
+/// Which of [`Json::last_ips`].
+#[derive(Clone, Copy)]
+enum End {
+    Local = 0,
+    Remote = 1,
 }
 
 impl Json {
@@ -275,6 +286,15 @@ impl Json {
         }
     }
 
+    /// One of the program's own names for things (`tcp`, `accepted`,
+    /// `ESTABLISHED`): lowercase or capital letters and `_`, never escaped.
+    fn name(&mut self, name: &'static str) {
+        debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        self.bytes(b"\"");
+        self.bytes(name.as_bytes());
+        self.bytes(b"\"");
+    }
+
     fn opt_string(&mut self, text: Option<&str>) {
         match text {
             Some(text) => self.string(text),
@@ -285,9 +305,17 @@ impl Json {
     /// An address, or its placeholder. Neither ever needs escaping (digits,
     /// hex digits, `.`, `:`, `host-` and capitals), so it is written
     /// straight into the text, between quotes.
-    fn ip(&mut self, labels: &Labels, ip: IpAddr) {
+    fn ip(&mut self, labels: &Labels, ip: IpAddr, end: End) {
         self.bytes(b"\"");
-        let _ = labels.write_ip(&mut Bytes(&mut self.out), ip);
+        match &mut self.last_ips[end as usize] {
+            Some((last, text)) if *last == ip => self.out.extend_from_slice(text.as_bytes()),
+            slot => {
+                let mut text = String::new();
+                let _ = labels.write_ip(&mut text, ip);
+                self.out.extend_from_slice(text.as_bytes());
+                *slot = Some((ip, text));
+            }
+        }
         self.bytes(b"\"");
     }
 
@@ -322,7 +350,7 @@ impl Json {
         self.bytes(br#"],"inode":"#);
         self.id(inode(s.inode, labels));
         self.bytes(br#","local_addr":"#);
-        self.ip(labels, s.local.ip());
+        self.ip(labels, s.local.ip(), End::Local);
         self.bytes(br#","local_port":"#);
         self.number(s.local.port().into());
         self.bytes(br#","pid":"#);
@@ -330,22 +358,22 @@ impl Json {
         self.bytes(br#","process":"#);
         self.opt_string(first.and_then(|h| h.process.as_deref()));
         self.bytes(br#","proto":"#);
-        self.string(proto_name(s.proto));
+        self.name(proto_name(s.proto));
         self.bytes(br#","recv_q":"#);
         self.opt_number(s.recv_q);
         self.bytes(br#","remote_addr":"#);
         match s.remote {
-            Some(remote) => self.ip(labels, remote.ip()),
+            Some(remote) => self.ip(labels, remote.ip(), End::Remote),
             None => self.bytes(b"null"),
         }
         self.bytes(br#","remote_port":"#);
         self.opt_number(s.remote.map(|r| r.port()));
         self.bytes(br#","role":"#);
-        self.string(row.role.name());
+        self.name(row.role.name());
         self.bytes(br#","send_q":"#);
         self.opt_number(s.send_q);
         self.bytes(br#","state":"#);
-        self.string(s.state.name());
+        self.name(s.state.name());
         self.bytes(br#","user":"#);
         self.opt_string(first.and_then(|h| labels.user_str(h.user.as_deref())));
         self.bytes(b"}");
