@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 use crate::claim::snapshot::{Row, Snapshot};
 use crate::claim::verdict::{Outcome, Verdict};
 use crate::kernel::{Holder, Proto};
-use crate::view::labels::{Labels, has_pid};
+use crate::view::labels::{Labels, LastText, has_pid};
 
 /// One snapshot as a JSON object: `port`, `proto`, `sockets`, `notes`,
 /// `peers` (UDP, when there are any), `verdict` (when given) and any fields
@@ -237,10 +237,8 @@ fn name_sockets_first(snapshot: &Snapshot, labels: &Labels) {
 #[derive(Default)]
 struct Json {
     out: Vec<u8>,
-    /// The text of the last local and the last remote address written: a
-    /// server's rows repeat its own address on every row (and often the
-    /// same few client addresses), so it is copied instead of formatted.
-    last_ips: [Option<(IpAddr, String)>; 2],
+    /// The last local and the last remote address written (see [`LastText`]).
+    last_ips: [LastText<IpAddr>; 2],
 }
 
 /// Which of [`Json::last_ips`].
@@ -307,15 +305,9 @@ impl Json {
     /// straight into the text, between quotes.
     fn ip(&mut self, labels: &Labels, ip: IpAddr, end: End) {
         self.bytes(b"\"");
-        match &mut self.last_ips[end as usize] {
-            Some((last, text)) if *last == ip => self.out.extend_from_slice(text.as_bytes()),
-            slot => {
-                let mut text = String::new();
-                let _ = labels.write_ip(&mut text, ip);
-                self.out.extend_from_slice(text.as_bytes());
-                *slot = Some((ip, text));
-            }
-        }
+        let _ = self.last_ips[end as usize].write(ip, &mut Bytes(&mut self.out), |text| {
+            labels.write_ip(text, ip)
+        });
         self.bytes(b"\"");
     }
 

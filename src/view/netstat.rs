@@ -15,6 +15,7 @@
 //! accepted and the backlog limit.
 
 use std::fmt::Write;
+use std::net::SocketAddr;
 
 use comfy_table::{Color, Table};
 
@@ -26,7 +27,7 @@ use super::table::{
 };
 use crate::claim::snapshot::{Role, Row};
 use crate::kernel::{KernelSocket, Proto, SocketState};
-use crate::view::labels::{Labels, write_number};
+use crate::view::labels::{Labels, LastText, write_number};
 
 const HEADER: [&str; 7] = [
     "Proto",
@@ -85,9 +86,10 @@ pub fn push(
 /// cut marker in place of the rows left out.
 fn columns(rows: &[&Row], cut: usize, labels: &Labels) -> Columns {
     let mut columns = Columns::new(&HEADER, rows.len() + 1, ROW_BYTES);
+    let mut last_local = LastText::default();
     for line in lines(rows, cut) {
         match line {
-            Some(row) => cells(&mut columns, &row.socket, labels),
+            Some(row) => cells(&mut columns, &row.socket, labels, &mut last_local),
             None => {
                 for _ in HEADER {
                     columns.cell("...");
@@ -109,11 +111,19 @@ fn lines<'a>(rows: &'a [&'a Row], cut: usize) -> impl Iterator<Item = Option<&'a
     rows.clone().take(head).chain(marker).chain(rows.skip(head))
 }
 
-fn cells(columns: &mut Columns, s: &KernelSocket, labels: &Labels) {
+/// One row's cells. `last_local` keeps the text of the last local end: on a
+/// server's table it is the same on every row.
+fn cells(
+    columns: &mut Columns,
+    s: &KernelSocket,
+    labels: &Labels,
+    last_local: &mut LastText<SocketAddr>,
+) {
     columns.cell(s.proto.netstat_name(s.is_ipv6()));
     columns.cell_with(|out| queue(out, s.recv_q));
     columns.cell_with(|out| queue(out, s.send_q));
-    columns.cell_with(|out| labels.write_addr(out, s.local));
+    columns
+        .cell_with(|out| last_local.write(s.local, out, |text| labels.write_addr(text, s.local)));
     columns.cell_with(|out| labels.write_remote(out, s));
     columns.cell(state(s));
     columns.cell_with(|out| program(out, s, labels));
