@@ -388,13 +388,12 @@ struct ServeArgs {
 impl ServeArgs {
     /// The first option given that only a TCP server uses: a UDP server
     /// accepts no connections to greet, limit or time out, and its port
-    /// speaks no HTTP.
+    /// speaks no HTTP. (`--no-web` asks for what UDP does anyway: accepted.)
     fn tcp_only_flag(&self) -> Option<&'static str> {
         [
             (self.banner.is_some(), "--banner"),
             (self.max_clients.is_some(), "--max-clients"),
             (self.idle_timeout.is_some(), "--idle-timeout"),
-            (self.classroom.no_web, "--no-web"),
             (self.classroom.max_viewers.is_some(), "--max-viewers"),
         ]
         .into_iter()

@@ -59,5 +59,4 @@ pub mod words;
 #[cfg(test)]
 mod properties;
 #[cfg(test)]
-#[cfg(test)]
 mod testing;

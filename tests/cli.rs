@@ -245,7 +245,7 @@ fn bad_input_gets_one_clear_line() {
         (
             &["serve", "--proto", "udp", "--banner", "hi"],
             2,
-            "--banner is for TCP servers",
+            "--banner is for TCP servers only",
         ),
         (
             &["serve", "--proto", "udp", "--max-clients", "3"],
@@ -256,11 +256,6 @@ fn bad_input_gets_one_clear_line() {
             &["serve", "--proto", "udp", "--idle-timeout", "9"],
             2,
             "--idle-timeout is for TCP servers",
-        ),
-        (
-            &["serve", "--proto", "udp", "--no-web"],
-            2,
-            "--no-web is for TCP servers",
         ),
         (
             &["serve", "--proto", "udp", "--max-viewers", "5"],
@@ -489,4 +484,19 @@ fn start_up_hint_follows_max_clients() {
         assert!(stderr.contains(wanted), "--max-clients {max}: {stderr}");
         assert!(!stderr.contains(unwanted), "--max-clients {max}: {stderr}");
     }
+}
+
+/// `--max-viewers` has no clap default (serve must tell "given" from "not
+/// given" to refuse it with UDP), so its help states the default by hand:
+/// it must be the one the server uses.
+#[test]
+fn max_viewers_help_states_the_real_default() {
+    let help = sameport().args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).replace('\n', " ");
+    let default = format!("[default: {}]", sameport::web::DEFAULT_MAX_VIEWERS);
+    let at = help
+        .find("--max-viewers")
+        .expect("--max-viewers in the help");
+    let next = help[at..].find("  -").map_or(help.len(), |i| at + i);
+    assert!(help[at..next].contains(&default), "{}", &help[at..next]);
 }

@@ -175,7 +175,7 @@ pub struct KernelSocket {
     /// The socket's inode number; `None` for sockets no process holds
     /// (TIME_WAIT, orphaned, not yet accepted) and where the OS has no inodes.
     pub inode: Option<u64>,
-    /// The processes holding the socket, in the order they were found.
+    /// The processes holding the socket (on Linux by PID, then fd).
     pub holders: Vec<Holder>,
 }
 
@@ -331,6 +331,7 @@ fn reading_order(s: &KernelSocket) -> (u128, u32, u128, u32) {
         local_ip,
         u32::from(local_port) << 1 | u32::from(s.remote.is_some()),
         remote_ip,
+        // (13 states: the state's number fits the low 8 bits.)
         u32::from(remote_port) << 8 | s.state as u32,
     )
 }

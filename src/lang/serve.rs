@@ -62,8 +62,8 @@ pub fn loopback_only(lang: Lang) -> &'static str {
     }
 }
 
-/// Before the command for three local clients.
-/// `clients` is 1, 2 or 3: no more than `--max-clients` lets in at once.
+/// Before the command for local clients: `clients` is 1, 2 or 3, no more
+/// than `--max-clients` lets in at once.
 pub fn local_clients(lang: Lang, clients: usize) -> &'static str {
     match (lang, clients) {
         (Lang::En, 1) => "from this machine, one client (--max-clients 1):",
@@ -79,12 +79,13 @@ pub fn local_clients(lang: Lang, clients: usize) -> &'static str {
 pub fn tcp_only(lang: Lang, flag: &str) -> String {
     match lang {
         Lang::En => format!(
-            "{flag} is for TCP servers; a UDP server has no connections \
-             (drop it, or serve with --proto tcp)"
+            "{flag} is for TCP servers only: a UDP server has no connections \
+             and no web page (drop it, or serve with --proto tcp)"
         ),
+        // "옵션은": the particle follows the noun, never the flag's last sound.
         Lang::Ko => format!(
-            "{flag}는 TCP 서버에만 쓰는 옵션입니다. UDP 서버에는 연결이 없습니다 \
-             (옵션을 빼거나 --proto tcp로 실행하세요)"
+            "{flag} 옵션은 TCP 서버에서만 쓸 수 있습니다. UDP 서버에는 연결도 웹 페이지도 \
+             없습니다 (옵션을 빼거나 --proto tcp로 실행하세요)"
         ),
     }
 }

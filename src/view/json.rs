@@ -238,14 +238,15 @@ fn name_sockets_first(snapshot: &Snapshot, labels: &Labels) {
 struct Json {
     out: Vec<u8>,
     /// The last local and the last remote address written (see [`LastText`]).
-    last_ips: [LastText<IpAddr>; 2],
+    last_local: LastText<IpAddr>,
+    last_remote: LastText<IpAddr>,
 }
 
-/// Which of [`Json::last_ips`].
+/// Which end of a socket an address is.
 #[derive(Clone, Copy)]
 enum End {
-    Local = 0,
-    Remote = 1,
+    Local,
+    Remote,
 }
 
 impl Json {
@@ -285,7 +286,7 @@ impl Json {
     }
 
     /// One of the program's own names for things (`tcp`, `accepted`,
-    /// `ESTABLISHED`): lowercase or capital letters and `_`, never escaped.
+    /// `ESTABLISHED`): letters, digits and `_` (`FIN_WAIT1`), never escaped.
     fn name(&mut self, name: &'static str) {
         debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
         self.bytes(b"\"");
@@ -305,7 +306,11 @@ impl Json {
     /// straight into the text, between quotes.
     fn ip(&mut self, labels: &Labels, ip: IpAddr, end: End) {
         self.bytes(b"\"");
-        let _ = self.last_ips[end as usize].write(ip, &mut Bytes(&mut self.out), |text| {
+        let last = match end {
+            End::Local => &mut self.last_local,
+            End::Remote => &mut self.last_remote,
+        };
+        let _ = last.write(ip, &mut Bytes(&mut self.out), |text| {
             labels.write_ip(text, ip)
         });
         self.bytes(b"\"");

@@ -1,8 +1,8 @@
 //! Reading the socket table through `sock_diag`, the netlink interface `ss` uses.
 //!
-//! A program sends the kernel one request ("dump every IPv4 TCP socket whose
-//! source port is 12000") on a `NETLINK_SOCK_DIAG` socket and reads back one
-//! message per matching socket. Setting the port in the request's socket id makes
+//! A program sends the kernel one request ("dump every TCP socket whose source
+//! port is 12000") on a `NETLINK_SOCK_DIAG` socket and reads back one message
+//! per matching socket. Setting the port in the request's socket id makes
 //! the **kernel** skip every other socket, exactly like `ss 'sport = :12000'`; on a
 //! busy machine that halves the bytes copied compared with dumping everything
 //! and filtering here. Each reply also carries what netstat2 does not expose:
@@ -66,14 +66,15 @@ pub fn dump(query: &Query) -> io::Result<Vec<KernelSocket>> {
 
 /// Dumps the TCP sockets on a port, IPv4 and IPv6 alike.
 ///
-/// A dump walks the kernel's whole table of connections (262,144 hash buckets
-/// on a machine with a few GiB of memory) and looks at every socket in it,
-/// including every socket on other ports. The sock_diag request names one
-/// address family, so IPv4 and IPv6 take two walks (as they do for `ss`). The
-/// older request it replaced, `TCPDIAG_GETSOCK`, which kernels still serve,
-/// asks for both families in one walk: at 10,000 connections that saves
-/// about 5 ms, a fifth of the whole run. Should a kernel refuse it, the two
-/// sock_diag requests give the same sockets.
+/// A dump walks the kernel's whole table of connections (one hash bucket per
+/// 128 KiB of memory: 262,144 on a 24 GiB machine) and looks at every socket
+/// in it, including every socket on other ports. The sock_diag request names
+/// one address family, so IPv4 and IPv6 take two walks (as they do for `ss`).
+/// The older request it replaced, `TCPDIAG_GETSOCK`, which kernels still
+/// serve, always dumps both families in one walk. Measured with a port
+/// holding 1,000 connections: 4.0 ms against 7.5 ms for the two requests; with
+/// 10,000: 16.8 ms against 21.7 ms (medians of 200, the two alternating).
+/// Should a kernel refuse it, the two sock_diag requests give the same sockets.
 fn dump_tcp(sport: u16, dport: u16, sockets: &mut Vec<KernelSocket>) -> io::Result<()> {
     let start = sockets.len();
     match dump_one(&both_families_request(sport, dport), Proto::Tcp, sockets) {
@@ -92,7 +93,9 @@ fn dump_tcp(sport: u16, dport: u16, sockets: &mut Vec<KernelSocket>) -> io::Resu
     }
 }
 
-/// The errors a kernel gives for a request type it does not know.
+/// The errors that say the kernel does not serve the older request: EINVAL
+/// for a message type it does not know, EOPNOTSUPP or ENOENT when the
+/// handler for it is missing.
 fn is_refused(e: &io::Error) -> bool {
     matches!(
         e.raw_os_error(),
@@ -117,7 +120,10 @@ fn dump_one(request: &[u8], proto: Proto, sockets: &mut Vec<KernelSocket>) -> io
             // keeps a 10,000-socket dump free of per-socket allocations.
             let message = NetlinkBuffer::new_checked(&buf[offset..size]).map_err(invalid)?;
             match message.message_type() {
-                NLMSG_DONE => return Ok(()),
+                // The end of the dump carries its error code (0 when the
+                // whole table was dumped): a dump that failed part way must
+                // not pass for a table with fewer sockets.
+                NLMSG_DONE => return done_status(message.payload()),
                 NLMSG_ERROR => return Err(netlink_error(message.payload())),
                 // A reply has the type of the request it answers.
                 SOCK_DIAG_BY_FAMILY | TCPDIAG_GETSOCK => {
@@ -144,6 +150,17 @@ fn dump_one(request: &[u8], proto: Proto, sockets: &mut Vec<KernelSocket>) -> io
 
 fn invalid(e: impl std::fmt::Display) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e.to_string())
+}
+
+/// An NLMSG_DONE payload is an `int`: 0, or a negated errno if the dump
+/// stopped on an error.
+fn done_status(payload: &[u8]) -> io::Result<()> {
+    match payload.get(..4) {
+        Some(bytes) if i32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) < 0 => {
+            Err(netlink_error(payload))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// An NLMSG_ERROR payload starts with the negated errno.
@@ -190,8 +207,9 @@ fn request(family: u8, protocol: u8, sport: u16, dport: u16) -> Vec<u8> {
 const TCPDIAG_GETSOCK: u16 = 18;
 
 /// Builds the older request, `struct inet_diag_req` after the netlink header:
-/// every state, no extra attributes, the port filter, and family 0, which the
-/// kernel reads as "IPv4 and IPv6".
+/// every state, no extra attributes and the port filter. Its family byte is
+/// left 0: for a dump of this type the kernel ignores it and always dumps
+/// both families (`inet_diag_dump_compat` asks for `AF_UNSPEC`).
 ///
 /// ```text
 /// nlmsghdr        len u32 | type u16 = 18 | flags u16 | seq u32 | pid u32
@@ -209,7 +227,7 @@ fn both_families_request(sport: u16, dport: u16) -> Vec<u8> {
     bytes.extend_from_slice(&TCPDIAG_GETSOCK.to_ne_bytes());
     bytes.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
     bytes.extend_from_slice(&[0; 8]); // sequence number and port id: the kernel's choice
-    bytes.extend_from_slice(&[0; 4]); // family 0 = both; no address prefixes; no extensions
+    bytes.extend_from_slice(&[0; 4]); // family (ignored), no address prefixes, no extensions
     // Ports are in network byte order (big-endian), like in a TCP header.
     bytes.extend_from_slice(&sport.to_be_bytes());
     bytes.extend_from_slice(&dport.to_be_bytes());
@@ -264,9 +282,12 @@ mod tests {
         None
     }
 
-    fn sorted_ends(mut sockets: Vec<KernelSocket>) -> Vec<(bool, String, String, u64)> {
+    /// The sockets on loopback (another test may use the same port number on
+    /// another address), as sortable text.
+    fn sorted_ends(sockets: Vec<KernelSocket>) -> Vec<(bool, String, String, u64)> {
         let mut ends: Vec<_> = sockets
-            .drain(..)
+            .into_iter()
+            .filter(|s| s.local.ip().is_loopback())
             .map(|s| {
                 let remote = s.remote.map_or("-".into(), |r| r.to_string());
                 (s.ipv6, s.local.to_string(), remote, s.inode.unwrap_or(0))
@@ -283,13 +304,18 @@ mod tests {
             return;
         };
         let mut one = Vec::new();
-        dump_one(&both_families_request(port, 0), Proto::Tcp, &mut one).unwrap();
+        if let Err(e) = dump_one(&both_families_request(port, 0), Proto::Tcp, &mut one) {
+            assert!(is_refused(&e), "{e}");
+            eprintln!("skipped: this kernel does not serve TCPDIAG_GETSOCK: {e}");
+            return;
+        }
         let mut two = Vec::new();
         for family in [AF_INET, AF_INET6] {
             dump_one(&request(family, IPPROTO_TCP, port, 0), Proto::Tcp, &mut two).unwrap();
         }
         let one = sorted_ends(one);
-        // Two listeners and two accepted sockets, one of each per family.
+        // Two listeners and two connections waiting to be accepted (never
+        // accepted: "queued"), one of each per family.
         assert_eq!(one.len(), 4, "{one:?}");
         assert_eq!(one.iter().filter(|(ipv6, ..)| *ipv6).count(), 2, "{one:?}");
         assert_eq!(one, sorted_ends(two));
