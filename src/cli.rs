@@ -112,6 +112,15 @@ fn at_least_one(text: &str) -> Result<usize, String> {
     whole_number(text, 1, u64::MAX, "").map(|n| usize::try_from(n).unwrap_or(usize::MAX))
 }
 
+/// `connect --message`: an empty one would wait for an echo of nothing.
+fn non_empty_message(text: &str) -> Result<String, String> {
+    if text.is_empty() {
+        Err(says::empty_message(lang::current()).to_string())
+    } else {
+        Ok(text.to_string())
+    }
+}
+
 /// A number of seconds or clients that must be at least 1.
 fn positive(text: &str) -> Result<u64, String> {
     whole_number(text, 1, u64::MAX, "")
@@ -450,7 +459,7 @@ struct ConnectArgs {
     #[arg(long, value_name = "PORT", value_parser = port_arg)]
     source_port: Option<u16>,
     /// The message each client sends [default: interactive when stdin is a terminal; what stdin holds when it is not].
-    #[arg(long, short, value_name = "TEXT")]
+    #[arg(long, short, value_name = "TEXT", value_parser = non_empty_message)]
     message: Option<String>,
     /// Keep the connections open this many seconds after the echo (0 to 86400).
     #[arg(long, value_name = "SECS", allow_hyphen_values = true, value_parser = hold_seconds)]

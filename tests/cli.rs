@@ -218,6 +218,22 @@ fn bad_input_gets_one_clear_line() {
         ),
         (&["connect", "127.0.0.1:99999"], 2, "invalid port '99999'"),
         (&["connect", "127.0.0.1:1", "--message", "x"], 1, "refused"),
+        // A bare IPv6 address is a host, not a port with an empty host.
+        (
+            &["connect", "::1", "--port", "1", "--message", "x"],
+            1,
+            "refused",
+        ),
+        (
+            &["connect", "127.0.0.1:15040:99"],
+            2,
+            "neither HOST nor HOST:PORT",
+        ),
+        (
+            &["connect", "127.0.0.1:12000", "--message", ""],
+            2,
+            "the message is empty",
+        ),
         (
             &[
                 "connect",
@@ -499,4 +515,44 @@ fn max_viewers_help_states_the_real_default() {
         .expect("--max-viewers in the help");
     let next = help[at..].find("  -").map_or(help.len(), |i| at + i);
     assert!(help[at..next].contains(&default), "{}", &help[at..next]);
+}
+
+/// A UDP client whose datagram meets a closed port hears "port unreachable"
+/// (ICMP), which the socket reports as "connection refused": said in words.
+#[test]
+fn udp_to_a_closed_port_says_no_server() {
+    let out = sameport()
+        .args(["connect", "127.0.0.1:1", "--proto", "udp", "--message", "x"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no UDP server on port 1"), "{stderr}");
+    assert!(!stderr.contains("os error"), "{stderr}");
+}
+
+/// A browser turned away at `--max-viewers` is told to the teacher on the
+/// server's stderr (the browser itself gets 503).
+#[test]
+fn turned_away_viewers_are_logged() {
+    use std::io::{Read, Write};
+    let (server, port) = Running::serve_json(&["--max-viewers", "1"]);
+    let request = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    let mut first = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    first.write_all(request.as_bytes()).unwrap();
+    let mut head = [0u8; 12];
+    first.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    let mut second = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    second.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = second.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    drop(first);
+    let (status, stderr) = server.interrupt();
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stderr.contains("a browser gets no live updates: the page has 1 live viewer already"),
+        "{stderr}"
+    );
 }

@@ -17,7 +17,7 @@ use crate::claim::Look;
 use crate::commands::feed::Feed;
 use crate::commands::live::{self, Live};
 use crate::kernel::{Attribution, Kernel, OwnSockets, Proto, Query};
-use crate::lang::serve::{self as says, PagePlace};
+use crate::lang::serve::{self as says, PagePlace, Stopped};
 use crate::net::activity::Activity;
 use crate::net::interfaces;
 use crate::net::udp_server::Clients;
@@ -75,10 +75,7 @@ impl Running {
     /// server is ready), and also `q` or Ctrl-C on the live screen.
     pub fn stop_on_signal_or_quit(
         &mut self,
-    ) -> (
-        impl Future<Output = ()> + use<>,
-        oneshot::Receiver<&'static str>,
-    ) {
+    ) -> (impl Future<Output = ()> + use<>, oneshot::Receiver<Stopped>) {
         let (signal, signal_rx) = self.signal.take().unwrap_or_else(|| {
             let (stop, rx) = stop_and_say();
             (Box::pin(stop), rx)
@@ -93,8 +90,8 @@ impl Running {
                 }
             };
             let why = tokio::select! {
-                () = signal => signal_rx.await.unwrap_or("signal"),
-                () = quit => "the q key",
+                () = signal => Stopped::Signal(signal_rx.await.unwrap_or("a signal")),
+                () = quit => Stopped::LiveScreen,
             };
             let _ = why_tx.send(why);
         };

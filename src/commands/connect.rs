@@ -89,7 +89,10 @@ pub async fn connect(options: ConnectOptions, output: Output) -> anyhow::Result<
                 .await
                 .map(|()| ExitCode::SUCCESS);
         }
-        (None, false) => ExitCode::SUCCESS,
+        (None, false) => {
+            crate::os::stderr::line(&output::message(says::nothing_sent(lang)));
+            ExitCode::SUCCESS
+        }
     };
     if code != ExitCode::SUCCESS {
         return Ok(code);

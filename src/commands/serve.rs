@@ -27,6 +27,7 @@ use crate::commands::classroom::{Running, Server, start_classroom};
 use crate::commands::reporter::{Reporter, SeenSockets};
 use crate::kernel::{Attribution, Kernel, OwnSockets, Proto, Query};
 use crate::lang::errors::{self as errors, Doing};
+use crate::lang::serve::Stopped;
 use crate::lang::{self, serve as says};
 use crate::net::activity::Activity;
 use crate::net::bind;
@@ -103,10 +104,10 @@ async fn serve_tcp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     let (stop, signal_rx) = watchers.classroom.stop_on_signal_or_quit();
     let summary = tcp_server::run(listener, stop, config, hooks).await;
     watchers.finish().await;
-    let signal = signal_rx.await.unwrap_or("signal");
+    let why = signal_rx.await.unwrap_or(Stopped::Signal("a signal"));
     output::say(&says::tcp_stopped(
         output.lang(),
-        signal,
+        why,
         (summary.accepted, summary.open_at_shutdown, summary.refused),
         summary.bytes_echoed,
     ));
@@ -137,10 +138,10 @@ async fn serve_udp(options: ServeOptions, output: Output) -> anyhow::Result<Exit
     let (stop, signal_rx) = watchers.classroom.stop_on_signal_or_quit();
     let summary = udp_server::run(socket, stop, clients, Some(activity_tx)).await;
     watchers.finish().await;
-    let signal = signal_rx.await.unwrap_or("signal");
+    let why = signal_rx.await.unwrap_or(Stopped::Signal("a signal"));
     output::say(&says::udp_stopped(
         output.lang(),
-        signal,
+        why,
         summary.datagrams,
         summary.bytes_echoed,
         summary.clients,

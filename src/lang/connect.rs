@@ -22,6 +22,20 @@ pub fn connected(
     format!("sameport: {label} {transport} {local} -> {target} {state}")
 }
 
+/// Several clients, no `--message` and stdin a terminal: they only connect.
+pub fn nothing_sent(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "no --message: nothing sent (several clients do not read the terminal; \
+             give --message TEXT, or --count 1 to type lines)"
+        }
+        Lang::Ko => {
+            "--message가 없어 아무것도 보내지 않았습니다(클라이언트가 여럿이면 터미널 입력을 \
+             읽지 않습니다. --message TEXT를 주거나, 줄을 직접 입력하려면 --count 1을 쓰세요)"
+        }
+    }
+}
+
 /// `--hold`: the connections (TCP) or sockets (UDP) stay open a while.
 pub fn holding(lang: Lang, transport: Transport, connections: usize, secs: f64) -> String {
     match (lang, transport) {
@@ -132,7 +146,7 @@ pub fn closed_at_once(lang: Lang) -> &'static str {
 pub fn type_a_line(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "sameport: type a line and press Enter; `exit` or Ctrl-D to quit",
-        Lang::Ko => "sameport: 한 줄을 입력하고 Enter를 누르세요. 끝내려면 `exit` 또는 Ctrl-D",
+        Lang::Ko => "sameport: 한 줄을 입력하고 Enter를 누르세요(끝내기: `exit` 또는 Ctrl-D)",
     }
 }
 

@@ -235,6 +235,44 @@ pub fn target_without_host(lang: Lang, target: &str) -> String {
     }
 }
 
+/// `connect 127.0.0.1:15040:99`: more colons than HOST:PORT has, and not an
+/// IPv6 address either.
+pub fn target_with_colons(lang: Lang, target: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "'{target}' is neither HOST nor HOST:PORT (an IPv6 address with a port goes in \
+             brackets: [::1]:12000)"
+        ),
+        Lang::Ko => format!(
+            "'{target}'는 HOST도 HOST:PORT도 아닙니다(포트를 붙인 IPv6 주소는 대괄호 안에: \
+             [::1]:12000)"
+        ),
+    }
+}
+
+/// `connect --message ''`: nothing to send, so no echo to wait for.
+pub fn empty_message(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "the message is empty: an echo of nothing cannot be told from silence",
+        Lang::Ko => "메시지가 비어 있습니다: 아무것도 없는 에코는 침묵과 구별할 수 없습니다",
+    }
+}
+
+/// UDP: the datagram was answered by "port unreachable" (ICMP): nothing
+/// listens for UDP on that port.
+pub fn no_udp_server(lang: Lang, port: u16) -> String {
+    match lang {
+        Lang::En => format!(
+            "no UDP server on port {port}: the host answered 'port unreachable' \
+             (start `sameport serve --proto udp --port {port}`)"
+        ),
+        Lang::Ko => format!(
+            "{port}번 포트에 UDP 서버가 없습니다: 호스트가 '포트에 닿을 수 없음'으로 답했습니다\
+             (`sameport serve --proto udp --port {port}`를 먼저 실행하세요)"
+        ),
+    }
+}
+
 /// `connect HOST:PORT --port P`: two ports for one server.
 pub fn port_given_twice(lang: Lang, target: &str, port: u16) -> String {
     match lang {
@@ -301,7 +339,7 @@ pub fn source_not_local(lang: Lang, ip: IpAddr) -> String {
              elsewhere add an alias or use 127.0.0.1)"
         ),
         Lang::Ko => format!(
-            "{ip} 주소는 이 컴퓨터의 주소가 아닙니다(리눅스에는 127.0.0.0/8 전체가 있습니다. \
+            "{ip} 주소는 이 컴퓨터의 주소가 아닙니다(리눅스에서는 127.0.0.0/8 전체가 이 컴퓨터의 주소입니다. \
              다른 시스템에서는 별칭(alias)을 추가하거나 127.0.0.1을 쓰세요)"
         ),
     }

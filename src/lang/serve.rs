@@ -90,37 +90,75 @@ pub fn tcp_only(lang: Lang, flag: &str) -> String {
     }
 }
 
+/// A browser got 503 at `--max-viewers`; `so_far` have been turned away.
+pub fn viewers_turned_away(lang: Lang, max: usize, so_far: u64) -> String {
+    match lang {
+        Lang::En => format!(
+            "a browser gets no live updates: the page has {} already (--max-viewers \
+             {max}; {} turned away so far)",
+            words::count(max, "live viewer"),
+            words::count(so_far, "browser")
+        ),
+        Lang::Ko => format!(
+            "브라우저 하나가 실시간 갱신을 받지 못합니다: 이미 {max}개가 보고 있습니다\
+             (--max-viewers {max}, 지금까지 {so_far}개를 돌려보냄)"
+        ),
+    }
+}
+
+/// What stopped the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    /// A signal, by name (`SIGINT`: Ctrl-C in the terminal; `SIGTERM`).
+    Signal(&'static str),
+    /// `q` or Ctrl-C on the `--live` screen, which reads keys itself (the
+    /// terminal sends no SIGINT then).
+    LiveScreen,
+}
+
+/// "stopped by SIGINT", the start of the summary lines.
+fn stopped_by(lang: Lang, why: Stopped) -> String {
+    match (lang, why) {
+        (Lang::En, Stopped::Signal(signal)) => format!("stopped by {signal}"),
+        (Lang::En, Stopped::LiveScreen) => "stopped from the live screen".to_string(),
+        (Lang::Ko, Stopped::Signal(signal)) => format!("{signal} 신호를 받아 멈췄습니다"),
+        (Lang::Ko, Stopped::LiveScreen) => "라이브 화면에서 멈췄습니다".to_string(),
+    }
+}
+
 /// TCP: the summary when the server stops.
 pub fn tcp_stopped(
     lang: Lang,
-    signal: &str,
+    why: Stopped,
     (accepted, open, refused): (u64, usize, u64),
     bytes: u64,
 ) -> String {
+    let stopped = stopped_by(lang, why);
     match lang {
         Lang::En => format!(
-            "stopped by {signal}: accepted {} ({open} still open, {refused} refused over --max-clients), echoed {}",
+            "{stopped}: accepted {} ({open} still open, {refused} refused over --max-clients), echoed {}",
             words::count(accepted, "connection"),
             words::count(bytes, "byte")
         ),
         Lang::Ko => format!(
-            "{signal} 신호를 받아 멈췄습니다. 연결 {accepted}개를 수락했고(아직 열린 연결 {open}개, \
+            "{stopped}. 연결 {accepted}개를 수락했고(아직 열린 연결 {open}개, \
              --max-clients를 넘어 거절한 연결 {refused}개), {bytes}바이트를 에코했습니다"
         ),
     }
 }
 
 /// UDP: the summary when the server stops.
-pub fn udp_stopped(lang: Lang, signal: &str, datagrams: u64, bytes: u64, clients: usize) -> String {
+pub fn udp_stopped(lang: Lang, why: Stopped, datagrams: u64, bytes: u64, clients: usize) -> String {
+    let stopped = stopped_by(lang, why);
     match lang {
         Lang::En => format!(
-            "stopped by {signal}: echoed {} ({}) for {}, all through one socket",
+            "{stopped}: echoed {} ({}) for {}, all through one socket",
             words::count(datagrams, "datagram"),
             words::count(bytes, "byte"),
             words::count(clients, "client")
         ),
         Lang::Ko => format!(
-            "{signal} 신호를 받아 멈췄습니다. 클라이언트 {clients}개에게 데이터그램 {datagrams}개\
+            "{stopped}. 클라이언트 {clients}개에게 데이터그램 {datagrams}개\
              ({bytes}바이트)를 에코했고, 모두 소켓 하나로 처리했습니다"
         ),
     }

@@ -104,15 +104,15 @@ pub fn no_client_socket(lang: Lang, port: u16) -> String {
 }
 
 /// What the clients' own sockets show: `sockets` of them, `distinct` local
-/// ends (`ports` listed, `more` not), all pointing at `port` (for one socket,
-/// its one local port, without "distinct" or "every one").
+/// ends (`ports` listed, `more` not; `by_ip`: the ends share ports and differ
+/// by IP address), all pointing at `port` (for one socket, its one local
+/// port, without "distinct" or "every one").
 pub fn mirror(
     lang: Lang,
     transport: Transport,
     sockets: usize,
     distinct: usize,
-    ports: &str,
-    more: usize,
+    (ports, more, by_ip): (&str, usize, bool),
     port: u16,
 ) -> String {
     if sockets == 1 {
@@ -137,10 +137,12 @@ pub fn mirror(
     }
     match lang {
         Lang::En => {
-            let more = if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
+            let listed = ports.split(", ").count() + more;
+            let more = match (more, by_ip) {
+                (0, false) => String::new(),
+                (0, true) => "; the IP addresses differ".to_string(),
+                (_, false) => format!(" and {more} more"),
+                (_, true) => format!(" and {more} more; the IP addresses differ"),
             };
             let mirror = match transport {
                 Transport::Tcp => "the mirror image of the server's accepted sockets",
@@ -150,14 +152,15 @@ pub fn mirror(
                 "{}, {} (port{} {ports}{more}), every one with remote port {port}: {mirror}.",
                 words::count(sockets, "client socket"),
                 words::count(distinct, "distinct local end"),
-                words::s(sockets),
+                words::s(listed),
             )
         }
         Lang::Ko => {
-            let more = if more > 0 {
-                format!(" 외 {more}개")
-            } else {
-                String::new()
+            let more = match (more, by_ip) {
+                (0, false) => String::new(),
+                (0, true) => ", IP 주소가 서로 다름".to_string(),
+                (_, false) => format!(" 외 {more}개"),
+                (_, true) => format!(" 외 {more}개, IP 주소가 서로 다름"),
             };
             let mirror = match transport {
                 Transport::Tcp => "서버의 연결 소켓들을 거울에 비춘 모습이다",

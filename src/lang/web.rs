@@ -191,7 +191,7 @@ pub fn page(lang: Lang) -> PageText {
                 NC,
                 Text(" (Windows: "),
                 TELNET,
-                Text(" or "),
+                Text(" with Telnet Client on, or "),
                 CONNECT,
                 Text("): it comes back (the echo), on the same port."),
             ],

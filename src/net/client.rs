@@ -59,8 +59,15 @@ pub fn check_target(target: &str) -> Result<String, String> {
     let target = target
         .strip_prefix("http://")
         .map_or(target, |rest| rest.trim_end_matches('/'));
-    if target.is_empty() || target.starts_with(':') {
+    // `:15040` lacks its host; `::1` is a whole IPv6 address.
+    let is_ip = target.parse::<std::net::IpAddr>().is_ok();
+    if target.is_empty() || (target.starts_with(':') && !is_ip) {
         return Err(says::target_without_host(lang::current(), target));
+    }
+    // HOST:PORT has one colon; more are an IPv6 address, bare or in brackets.
+    let colons = target.matches(':').count();
+    if colons > 1 && !is_ip && !target.starts_with('[') {
+        return Err(says::target_with_colons(lang::current(), target));
     }
     // Port 0 in connect() is no server's port: it cannot be reached.
     match port_in(target) {
@@ -335,6 +342,12 @@ pub async fn exchange(conn: &Conn, message: &[u8]) -> anyhow::Result<Vec<u8>> {
             let mut buf = vec![0u8; 65_536];
             match tokio::time::timeout(TIMEOUT, socket.recv(&mut buf)).await {
                 Ok(Ok(n)) => Ok(buf[..n].to_vec()),
+                // The ICMP "port unreachable" that answered the datagram
+                // comes back as ECONNREFUSED on a connected UDP socket.
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    let port = socket.peer_addr().map_or(0, |a| a.port());
+                    bail!(says::no_udp_server(lang::current(), port))
+                }
                 Ok(Err(e)) => Err(e).context(Doing::ReceivingEcho),
                 Err(_) => bail!(says::no_udp_echo(lang::current(), TIMEOUT.as_secs())),
             }

@@ -174,12 +174,16 @@ fn mirror_line_if_any(snapshot: &Snapshot, options: &TableOptions, lang: Lang) -
 pub fn mirror_line(snapshot: &Snapshot, lang: Lang) -> String {
     let clients: Vec<&Row> = snapshot.with_role(Role::Client).collect();
     let local_ends: HashSet<_> = clients.iter().map(|r| r.socket.local).collect();
-    let ports: Vec<String> = clients
-        .iter()
-        .take(8)
-        .map(|r| r.socket.local.port().to_string())
-        .collect();
-    let more = clients.len().saturating_sub(8);
+    let local_ports: HashSet<_> = clients.iter().map(|r| r.socket.local.port()).collect();
+    // Clients that chose one source port from several IPs (`--source-port`)
+    // differ by IP alone: their port is listed once, and the line says so.
+    let by_ip = local_ports.len() < local_ends.len();
+    let mut ports: Vec<u16> = clients.iter().map(|r| r.socket.local.port()).collect();
+    if by_ip {
+        ports.dedup();
+    }
+    let more = ports.len().saturating_sub(8);
+    let ports: Vec<String> = ports.iter().take(8).map(u16::to_string).collect();
     let n = clients.len();
     if n == 0 {
         return format!("{}\n", lang::tables::no_client_socket(lang, snapshot.port));
@@ -189,8 +193,7 @@ pub fn mirror_line(snapshot: &Snapshot, lang: Lang) -> String {
         snapshot.proto.into(),
         n,
         local_ends.len(),
-        &ports.join(", "),
-        more,
+        (&ports.join(", "), more, by_ip),
         snapshot.port,
     );
     format!("{line}\n")
@@ -270,6 +273,31 @@ mod tests {
     use super::*;
     use crate::claim::verdict::judge;
     use crate::testing::{accepted, client, listener, snapshot};
+
+    /// Clients on one source port from two IPs are told apart by IP: the
+    /// line says so instead of listing the same port twice.
+    #[test]
+    fn clients_on_one_port_differ_by_ip() {
+        let same_port = snapshot(
+            12000,
+            vec![
+                client("127.0.0.2:15556", "127.0.0.1:12000"),
+                client("127.0.0.3:15556", "127.0.0.1:12000"),
+            ],
+        );
+        let line = mirror_line(&same_port, Lang::En);
+        assert!(
+            line.contains("(port 15556; the IP addresses differ)"),
+            "{line}"
+        );
+        let korean = mirror_line(&same_port, Lang::Ko);
+        assert!(
+            korean.contains("(포트 15556, IP 주소가 서로 다름)"),
+            "{korean}"
+        );
+        let line = mirror_line(&three_clients(), Lang::En);
+        assert!(!line.contains("IP addresses differ"), "{line}");
+    }
 
     fn three_clients() -> Snapshot {
         snapshot(

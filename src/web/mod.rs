@@ -92,6 +92,9 @@ struct Inner {
     /// One `/snapshot.json` table read at a time: a flood of requests
     /// queues here instead of filling the blocking pool.
     reads: Semaphore,
+    /// Browsers turned away at `--max-viewers`, and when the teacher was
+    /// last told (once a minute at most, so a full class cannot flood the log).
+    turned_away: std::sync::Mutex<(u64, Option<std::time::Instant>)>,
 }
 
 impl fmt::Debug for Web {
@@ -115,7 +118,30 @@ impl Web {
             browsers: Browsers::new(),
             page,
             reads: Semaphore::new(1),
+            turned_away: std::sync::Mutex::new((0, None)),
         }))
+    }
+
+    /// Tells the teacher (stderr) that a browser got no live updates: at the
+    /// first one, then at most once a minute, with the count so far.
+    fn note_turned_away(&self) {
+        const EVERY: Duration = Duration::from_secs(60);
+        let mut turned_away = self.0.turned_away.lock().unwrap_or_else(|p| p.into_inner());
+        turned_away.0 += 1;
+        let now = std::time::Instant::now();
+        if turned_away
+            .1
+            .is_some_and(|last| now.duration_since(last) < EVERY)
+        {
+            return;
+        }
+        turned_away.1 = Some(now);
+        let text = crate::lang::serve::viewers_turned_away(
+            self.labels().lang(),
+            self.0.hub.max_viewers(),
+            turned_away.0,
+        );
+        crate::os::stderr::line(&crate::output::message(&text));
     }
 
     fn labels(&self) -> &Labels {
@@ -370,6 +396,7 @@ impl Web {
         let mut subscription = match self.0.hub.subscribe() {
             Ok(subscription) => subscription,
             Err(full) => {
+                self.note_turned_away();
                 Response::text(503, &format!("{full}; try again later\n"))
                     .header("Retry-After", "10")
                     .write(&mut stream, Method::Get, false)

@@ -169,7 +169,9 @@ fn the_live_screen_in_80_columns() {
     });
     assert!(screen.iter().any(|l| l == "exit status 0"), "{screen:#?}");
     assert!(
-        screen.iter().any(|l| l.contains("stopped by the q key")),
+        screen
+            .iter()
+            .any(|l| l.contains("stopped from the live screen")),
         "{screen:#?}"
     );
     assert!(
