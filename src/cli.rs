@@ -763,10 +763,19 @@ fn visible_command() -> clap::Command {
         .filter(|c| !c.is_hide_set())
         .cloned()
         .collect::<Vec<_>>();
+    // `--lang` and the other global options, offered after every command.
+    let global = full.get_arguments().filter(|a| a.is_global_set()).cloned();
     let mut command = clap::Command::new("sameport")
         .version(env!("CARGO_PKG_VERSION"))
         .subcommand_required(true)
-        .subcommands(visible);
+        .args(global)
+        .subcommands(visible)
+        // `sameport man <TAB>` offers the commands that have a page.
+        .mut_subcommand("man", |man| {
+            man.mut_arg("command", |arg| {
+                arg.value_parser(clap::builder::PossibleValuesParser::new(command_names()))
+            })
+        });
     if let Some(about) = full.get_about() {
         command = command.about(about.clone());
     }

@@ -491,8 +491,20 @@ fn completions_and_the_manual() {
             assert!(script.contains(command), "{shell} lacks {command}");
         }
         assert!(script.contains("max-clients"), "{shell}");
+        // (fish writes a long option as `-l lang`.)
+        assert!(
+            script.contains("--lang") || script.contains("-l lang"),
+            "{shell} lacks the global --lang"
+        );
         assert!(!script.contains("scale-worker"), "{shell}: a hidden helper");
     }
+    // `sameport man <TAB>` offers the pages (zsh lists them in one place).
+    let zsh = sameport().args(["completions", "zsh"]).output().unwrap();
+    let zsh = String::from_utf8_lossy(&zsh.stdout);
+    assert!(
+        zsh.contains("(demo serve connect inspect scale completions man)"),
+        "{zsh}"
+    );
     // bash itself reads the bash script without a syntax error.
     let script = sameport().args(["completions", "bash"]).output().unwrap();
     let mut bash = Command::new("bash")

@@ -43,6 +43,22 @@ pub fn clients_side(lang: Lang, port: u16) -> String {
 
 /// A long table shows its first `head` and last `tail` rows; `cut` are left out.
 pub fn rows_shown(lang: Lang, head: usize, tail: usize, cut: usize) -> String {
+    if tail == 0 {
+        // `--max-rows 1`: the first row only.
+        return match lang {
+            Lang::En => format!(
+                "Showing the first {}; {} {} left out \
+                 (raise --max-rows to see them, or use --format json for every row).",
+                words::count(head, "row"),
+                words::count(cut, "more row"),
+                words::verb(cut, "is", "are"),
+            ),
+            Lang::Ko => format!(
+                "처음 {head}개 행만 보인다. 그 뒤의 {cut}개 행은 생략했다\
+                 (보려면 --max-rows를 늘리거나, --format json으로 모든 행을 받는다)."
+            ),
+        };
+    }
     match lang {
         Lang::En => format!(
             "Showing the first {} and the last {}; {} in between {} left out \
@@ -256,5 +272,24 @@ pub fn client_side_heading(lang: Lang, port: u16) -> String {
     match lang {
         Lang::En => format!("Client side: this process's sockets toward port {port}"),
         Lang::Ko => format!("클라이언트 쪽: {port}번 포트로 향하는 이 프로세스의 소켓"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--max-rows 1` keeps the first row and no last rows: the line does
+    /// not offer "the last 0 rows".
+    #[test]
+    fn a_table_cut_after_its_first_row_says_so_plainly() {
+        let line = rows_shown(Lang::En, 1, 0, 3);
+        assert!(
+            line.starts_with("Showing the first 1 row; 3 more rows are left out"),
+            "{line}"
+        );
+        assert!(!rows_shown(Lang::Ko, 1, 0, 3).contains("마지막"));
+        let both = rows_shown(Lang::En, 25, 25, 100);
+        assert!(both.contains("and the last 25 rows"), "{both}");
     }
 }
