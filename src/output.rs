@@ -143,6 +143,19 @@ impl Output {
         }
     }
 
+    /// Lines for people (what a client sent and got back): on stdout with
+    /// tables and Markdown; on stderr with JSON and Mermaid, whose stdout a
+    /// program reads line by line. Returns `Ok(false)` as [`print`] does.
+    pub fn print_prose(&self, text: &str) -> io::Result<bool> {
+        match self.format {
+            Format::Table | Format::Markdown => print(text),
+            Format::Json | Format::Mermaid => {
+                crate::os::stderr::line(text.trim_end());
+                Ok(true)
+            }
+        }
+    }
+
     /// Whether every change on the port (a departure too, not only an
     /// accept) gets a snapshot: in JSON and Mermaid the snapshot is the only
     /// way to say it; people get a line ([`Output::event_line`]).

@@ -556,3 +556,25 @@ fn turned_away_viewers_are_logged() {
         "{stderr}"
     );
 }
+
+/// `connect --format json`: every stdout line is a JSON object; the lines
+/// for people (what each client sent and got back) go to stderr.
+#[test]
+fn connect_json_keeps_stdout_for_json() {
+    let (server, port) = Running::serve_json(&[]);
+    let out = sameport()
+        .args(["connect", &format!("127.0.0.1:{port}"), "--count", "2"])
+        .args(["--message", "hi", "--format", "json"])
+        .output()
+        .expect("run connect");
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.is_empty());
+    for line in stdout.lines() {
+        assert!(serde_json::from_str::<Value>(line).is_ok(), "{line}");
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("echo \"hi\"").count(), 2, "{stderr}");
+    let (status, _) = server.interrupt();
+    assert!(status.success());
+}

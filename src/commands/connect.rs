@@ -215,7 +215,7 @@ async fn exchange_all(
         lines.push_str(&sent);
         lines.push('\n');
     }
-    output::print(&lines)?;
+    output.print_prose(&lines)?;
     if turned_away > 0 {
         crate::os::stderr::line(&says::turned_away(lang, turned_away, clients.len()));
         return Ok(ExitCode::from(exit::ERROR));
