@@ -578,3 +578,31 @@ fn connect_json_keeps_stdout_for_json() {
     let (status, _) = server.interrupt();
     assert!(status.success());
 }
+
+/// Connections held with `--hold` that the server closes (`--idle-timeout`)
+/// are reported at once, and the hold ends when none is left.
+#[test]
+fn held_connections_closed_by_the_server_are_reported() {
+    let (server, port) = Running::serve_json(&["--idle-timeout", "1"]);
+    let started = std::time::Instant::now();
+    let out = sameport()
+        .args(["connect", &format!("127.0.0.1:{port}"), "--count", "2"])
+        .args(["--message", "hi", "--hold", "20"])
+        .output()
+        .expect("run connect");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("the server closed the connection after")
+            .count(),
+        2,
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "held on: {stderr}"
+    );
+    let (status, _) = server.interrupt();
+    assert!(status.success());
+}

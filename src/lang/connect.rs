@@ -150,6 +150,17 @@ pub fn type_a_line(lang: Lang) -> &'static str {
     }
 }
 
+/// During `--hold`, the server closed one of the connections (its idle
+/// timeout, or it stopped) after `secs` seconds.
+pub fn closed_while_held(lang: Lang, client: &str, secs: f64) -> String {
+    match lang {
+        Lang::En => {
+            format!("sameport: {client}: the server closed the connection after {secs:.1}s")
+        }
+        Lang::Ko => format!("sameport: {client}: {secs:.1}초 뒤 서버가 연결을 닫았습니다"),
+    }
+}
+
 /// The server closed the interactive client's connection.
 pub fn server_closed(lang: Lang) -> &'static str {
     match lang {
