@@ -10,6 +10,7 @@ use sameport::kernel::{
     TableRead,
 };
 use sameport::net::activity::Activity;
+use sameport::web::sniff::PREFIX_WAIT;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -69,6 +70,27 @@ fn a_lone_g_then_a_pause_is_echo() {
         assert!(started.elapsed() < Duration::from_secs(2));
         let rest = b"ET / HTTP/1.1\r\nHost: x\r\n\r\n";
         assert_eq!(echo_of(&mut stream, rest).await, rest);
+        server.stop().await;
+    });
+}
+
+/// Lines typed into `nc` that start like a request but have no HTTP version
+/// are echoed, at once (the line's end decides), as the lesson promises.
+#[test]
+fn a_request_line_without_a_version_is_echo() {
+    rt().block_on(async {
+        let server = Server::start(Setup::default()).await;
+        for line in [
+            b"GET /\n".as_slice(),
+            b"GET /\r\n",
+            b"HEAD x\n",
+            b"GET me a coffee\n",
+        ] {
+            let mut stream = server.connect().await;
+            let started = Instant::now();
+            assert_eq!(echo_of(&mut stream, line).await, line);
+            assert!(started.elapsed() < PREFIX_WAIT, "waited: {line:?}");
+        }
         server.stop().await;
     });
 }
