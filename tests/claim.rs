@@ -292,7 +292,7 @@ async fn one_udp_socket_serves_every_client() {
     };
     let read = kernel::read(&query, &Attribution::Own(own.clone())).unwrap();
     let snapshot =
-        Snapshot::new(port, Proto::Udp, read.sockets, read.notes).with_peers(clients.list());
+        Snapshot::new(port, Proto::Udp, read.sockets, read.notes).with_peers(Some(clients.list()));
     let servers: Vec<_> = snapshot.with_role(Role::Server).collect();
     assert_eq!(
         servers.len(),

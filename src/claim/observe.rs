@@ -28,8 +28,9 @@ pub struct Look {
     /// own view, without other programs' sockets on the same port.
     pub only_ours: bool,
     /// For UDP: the clients the server has received datagrams from, which
-    /// the table cannot show (see [`Snapshot::peers`]).
-    pub udp_peers: Vec<SocketAddr>,
+    /// the table cannot show (see [`Snapshot::peers`]); `None` where no
+    /// server of ours counts them.
+    pub udp_peers: Option<Vec<SocketAddr>>,
 }
 
 impl Look {
@@ -39,7 +40,7 @@ impl Look {
             query,
             attribution,
             only_ours: false,
-            udp_peers: Vec::new(),
+            udp_peers: None,
         }
     }
 
@@ -49,8 +50,9 @@ impl Look {
         self
     }
 
-    /// With the UDP clients a server heard from.
-    pub fn with_udp_peers(mut self, peers: Vec<SocketAddr>) -> Self {
+    /// With the UDP clients a server of ours heard from (`None`: it is not
+    /// a UDP server of ours).
+    pub fn with_udp_peers(mut self, peers: Option<Vec<SocketAddr>>) -> Self {
         self.udp_peers = peers;
         self
     }

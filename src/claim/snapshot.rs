@@ -66,6 +66,10 @@ pub struct Snapshot {
     /// unconnected UDP socket has no remote end in the table, so this is the
     /// only place the clients of a UDP server show up.
     pub peers: Vec<SocketAddr>,
+    /// Whether `peers` is the server's own record (`serve`, `demo`): then
+    /// every client that sent is in it, and none is missing for want of a
+    /// row in the table.
+    pub peers_counted: bool,
 }
 
 impl Snapshot {
@@ -91,12 +95,15 @@ impl Snapshot {
             rows,
             notes,
             peers: Vec::new(),
+            peers_counted: false,
         }
     }
 
     /// Adds the UDP clients the server saw (see [`Snapshot::peers`]).
-    pub fn with_peers(mut self, peers: Vec<SocketAddr>) -> Self {
-        self.peers = peers;
+    /// `None` when no server counted them (`inspect` reads only the table).
+    pub fn with_peers(mut self, peers: Option<Vec<SocketAddr>>) -> Self {
+        self.peers_counted = peers.is_some();
+        self.peers = peers.unwrap_or_default();
         self
     }
 

@@ -83,6 +83,9 @@ pub enum Missing {
     NoServer,
     /// Fewer than two accepted sockets (TCP) or clients (UDP); the count seen.
     TooFewClients(usize),
+    /// UDP: fewer than two clients in the server's own record of who sent
+    /// (so none is missing for want of a row in the table); the count.
+    TooFewHeard(usize),
 }
 
 /// The verdict on one snapshot.
@@ -208,6 +211,8 @@ fn judge_udp(snapshot: &Snapshot) -> Verdict {
     let servers: usize = per_address.values().sum();
     let missing = if servers == 0 {
         Some(Missing::NoServer)
+    } else if remotes.len() < 2 && snapshot.peers_counted {
+        Some(Missing::TooFewHeard(remotes.len()))
     } else if remotes.len() < 2 {
         Some(Missing::TooFewClients(remotes.len()))
     } else {
@@ -368,6 +373,7 @@ impl Verdict {
             Some(Missing::TooFewClients(n)) => {
                 says::too_few_clients(lang, self.proto.into(), n, self.port)
             }
+            Some(Missing::TooFewHeard(n)) => says::too_few_heard(lang, n, self.port),
         }
     }
 }
@@ -535,10 +541,10 @@ mod tests {
 
     #[test]
     fn one_udp_socket_serving_two_peers_holds() {
-        let snap = snapshot(12000, vec![udp("0.0.0.0:12000", None)]).with_peers(vec![
+        let snap = snapshot(12000, vec![udp("0.0.0.0:12000", None)]).with_peers(Some(vec![
             "127.0.0.2:50426".parse().unwrap(),
             "127.0.0.3:50427".parse().unwrap(),
-        ]);
+        ]));
         let verdict = judge(&snap);
         assert_eq!(verdict.outcome, Outcome::Holds, "{:?}", verdict);
         assert_eq!(verdict.servers, 1);
@@ -547,6 +553,27 @@ mod tests {
                 .explanation(Lang::En, &plain)
                 .starts_with("1 UDP socket on port 12000 serves 2 clients")
         );
+    }
+
+    /// A server's own record of who sent leaves nobody out, so too few
+    /// clients in it are said plainly, without the table's blind spot.
+    #[test]
+    fn too_few_clients_heard_by_the_server_skip_the_tables_blind_spot() {
+        let heard = snapshot(12000, vec![udp("0.0.0.0:12000", None)])
+            .with_peers(Some(vec!["127.0.0.2:50426".parse().unwrap()]));
+        let verdict = judge(&heard);
+        assert_eq!(verdict.outcome, Outcome::NotEnoughEvidence);
+        assert_eq!(verdict.missing, Some(Missing::TooFewHeard(1)));
+        let text = verdict.explanation(Lang::En, &plain);
+        assert!(
+            text.starts_with("So far the server heard from 1 client"),
+            "{text}"
+        );
+        assert!(!text.contains("sendto()"), "{text}");
+        // `inspect` has only the table: its blind spot is explained.
+        let table_only = snapshot(12000, vec![udp("0.0.0.0:12000", None)]);
+        let text = judge(&table_only).explanation(Lang::En, &plain);
+        assert!(text.contains("sendto()"), "{text}");
     }
 
     #[test]
@@ -559,7 +586,7 @@ mod tests {
                 udp("127.0.0.3:50427", Some("127.0.0.1:12000")),
             ],
         )
-        .with_peers(vec!["127.0.0.2:50426".parse().unwrap()]);
+        .with_peers(Some(vec!["127.0.0.2:50426".parse().unwrap()]));
         let verdict = judge(&snap);
         assert_eq!(verdict.outcome, Outcome::Holds);
         assert_eq!(verdict.accepted, 2);
@@ -638,10 +665,10 @@ mod tests {
                 udp("127.0.0.1:12000", Some("127.0.0.2:50426")),
             ],
         )
-        .with_peers(vec![
+        .with_peers(Some(vec![
             "127.0.0.2:50426".parse().unwrap(),
             "127.0.0.3:50427".parse().unwrap(),
-        ]);
+        ]));
         assert_eq!(judge(&snap).outcome, Outcome::Fails);
     }
 
@@ -651,10 +678,10 @@ mod tests {
             12000,
             vec![udp("0.0.0.0:12000", None), udp("0.0.0.0:12000", None)],
         )
-        .with_peers(vec![
+        .with_peers(Some(vec![
             "127.0.0.2:50426".parse().unwrap(),
             "127.0.0.3:50427".parse().unwrap(),
-        ]);
+        ]));
         let verdict = judge(&snap);
         assert_eq!(verdict.outcome, Outcome::Fails);
         assert!(

@@ -334,11 +334,7 @@ impl DemoServer {
 
     /// The server's side of the port, once the queues have drained.
     async fn server_side(&self, proto: Proto) -> anyhow::Result<Observation> {
-        let peers = self
-            .udp_clients
-            .as_ref()
-            .map(Clients::list)
-            .unwrap_or_default();
+        let peers = self.udp_clients.as_ref().map(Clients::list);
         let look = ours(proto, self.addr.port(), PortSide::Local, &self.own).with_udp_peers(peers);
         settled(&self.host, look).await
     }

@@ -70,11 +70,7 @@ impl Feed {
         loop {
             let read_at = Instant::now();
             let held = self.own.len();
-            let peers = self
-                .udp_clients
-                .as_ref()
-                .map(Clients::list)
-                .unwrap_or_default();
+            let peers = self.udp_clients.as_ref().map(Clients::list);
             let look = self.look.clone().with_udp_peers(peers);
             match observe_off_thread(self.table.clone(), look).await {
                 Ok(observation) => {

@@ -181,11 +181,7 @@ impl Reporter {
     /// Reads the table off the async threads and judges it, through the one
     /// pipeline.
     pub async fn snapshot(&self) -> anyhow::Result<(Snapshot, Verdict)> {
-        let peers = self
-            .udp_clients
-            .as_ref()
-            .map(Clients::list)
-            .unwrap_or_default();
+        let peers = self.udp_clients.as_ref().map(Clients::list);
         let look = Look::new(self.query, self.attribution.clone()).with_udp_peers(peers);
         let Observation { snapshot, verdict } =
             observe_off_thread(self.table.clone(), look).await?;

@@ -214,6 +214,22 @@ pub fn too_few_clients(lang: Lang, transport: Transport, seen: usize, port: u16)
     }
 }
 
+/// UDP, with the server's own record of who sent: fewer than two so far.
+/// (The table's blind spot need not be explained: the server heard them.)
+pub fn too_few_heard(lang: Lang, heard: usize, port: u16) -> String {
+    match lang {
+        Lang::En => format!(
+            "So far the server heard from {} on UDP port {port}; at least 2 clients must \
+             send to it to show that one socket serves them all.",
+            words::count(heard, "client")
+        ),
+        Lang::Ko => format!(
+            "아직 서버가 UDP {port}번 포트에서 받은 클라이언트가 {heard}개뿐이다. \
+             소켓 하나가 모든 클라이언트를 맡는다는 것을 보이려면 적어도 2개가 이 포트로 보내야 한다."
+        ),
+    }
+}
+
 /// What the table can and cannot show of a UDP server's clients (see
 /// `claim::verdict`): said whenever too few were seen, because the clients
 /// may well have sent, and the reason they are missing is the lesson itself.

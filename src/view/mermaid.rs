@@ -234,10 +234,10 @@ mod tests {
 
     #[test]
     fn udp_draws_one_socket_for_everyone() {
-        let snap = snapshot(12000, vec![udp("127.0.0.1:12000", None)]).with_peers(vec![
+        let snap = snapshot(12000, vec![udp("127.0.0.1:12000", None)]).with_peers(Some(vec![
             "127.0.0.2:50426".parse().unwrap(),
             "127.0.0.3:50427".parse().unwrap(),
-        ]);
+        ]));
         let text = diagram(&snap, &Labels::plain());
         assert_eq!(text.matches("u1[").count(), 1);
         assert_eq!(text.matches("-->|\"every datagram\"| u1").count(), 1);

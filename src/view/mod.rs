@@ -105,6 +105,7 @@ fn both_sides(snapshot: &Snapshot, options: &TableOptions, labels: &Labels) -> S
             .collect(),
         notes: Vec::new(),
         peers: snapshot.peers.clone(),
+        peers_counted: snapshot.peers_counted,
     };
     let (server, clients) = (side(true), side(false));
     let lang = labels.lang();
