@@ -725,8 +725,9 @@ fn scale_fits_80_columns() {
 }
 
 /// `serve --max-clients 1` on an 80-column terminal turning clients away:
-/// the refusal lines, "(N more since the last message)" included, are
-/// wrapped at spaces, never cut mid-word by the terminal.
+/// the first five refusals of a second are named, the rest counted in the
+/// next line ("(N more since the last message)"), and every line is wrapped
+/// at spaces, never cut mid-word by the terminal.
 #[test]
 fn refusals_fit_80_columns() {
     let port = free_port();
@@ -745,12 +746,13 @@ fn refusals_fit_80_columns() {
         let _ = stream.read_to_string(&mut reply);
         assert!(reply.starts_with("refused"), "{reply}");
     };
-    for _ in 0..4 {
+    for _ in 0..7 {
         knock();
     }
     std::thread::sleep(Duration::from_millis(1200));
     knock();
     let text = screen.wait_for("since", 20);
+    assert!(text.contains("more since the last message"), "{text}");
     for line in lines(&text) {
         assert!(
             line.chars().count() <= 80,

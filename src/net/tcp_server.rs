@@ -153,8 +153,8 @@ pub async fn run(
         hooks,
         stop_tx,
         done_tx,
-        refusals: Throttled::new(Duration::from_secs(1)),
-        accept_errors: Throttled::new(Duration::from_secs(10)),
+        refusals: Throttled::new(Duration::from_secs(1), 5),
+        accept_errors: Throttled::new(Duration::from_secs(10), 1),
         accept_failing: false,
         refusing: Arc::new(Semaphore::new(MAX_REFUSING)),
     };
@@ -302,21 +302,24 @@ impl Listener {
 }
 
 /// A message that may repeat many times a second (a server at its fd limit
-/// fails and recovers constantly; a full server refuses every newcomer): it
-/// is printed at once the first time, then at most once per `every`, with
-/// how many times it was held back.
+/// fails and recovers constantly; a full server refuses every newcomer): the
+/// first `burst` of each `every` are printed (a class's few refused clients
+/// are each named), the rest held back and counted in the next one printed.
 #[derive(Debug)]
 struct Throttled {
     every: Duration,
-    last: Option<Instant>,
+    burst: u32,
+    /// When the current window began, and how many were printed in it.
+    window: Option<(Instant, u32)>,
     held_back: u64,
 }
 
 impl Throttled {
-    fn new(every: Duration) -> Self {
+    fn new(every: Duration, burst: u32) -> Self {
         Throttled {
             every,
-            last: None,
+            burst,
+            window: None,
             held_back: 0,
         }
     }
@@ -324,7 +327,15 @@ impl Throttled {
     /// Prints `message` (with "N more since the last message") if it is due.
     /// Returns whether it was printed.
     fn say(&mut self, message: impl FnOnce() -> String) -> bool {
-        if self.last.is_some_and(|t| t.elapsed() < self.every) {
+        let now = Instant::now();
+        let printed = match self.window {
+            Some((start, printed)) if now.duration_since(start) < self.every => printed,
+            _ => {
+                self.window = Some((now, 0));
+                0
+            }
+        };
+        if printed >= self.burst {
             self.held_back += 1;
             return false;
         }
@@ -333,7 +344,9 @@ impl Throttled {
             n => says::held_back(lang::current(), n),
         };
         crate::os::stderr::line(&crate::words::message(&format!("{}{more}", message())));
-        self.last = Some(Instant::now());
+        if let Some((_, printed)) = &mut self.window {
+            *printed += 1;
+        }
         true
     }
 }
@@ -466,5 +479,24 @@ async fn within<T>(
             io::ErrorKind::TimedOut,
             says::idle_for(lang::current(), limit.as_secs_f64()),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A few refusals at once are each told; a flood is held back and
+    /// counted.
+    #[test]
+    fn a_burst_is_told_and_a_flood_held_back() {
+        let mut refusals = Throttled::new(Duration::from_secs(3600), 5);
+        let told: Vec<bool> = (0..8).map(|_| refusals.say(String::new)).collect();
+        assert_eq!(told, [true, true, true, true, true, false, false, false]);
+        assert_eq!(refusals.held_back, 3);
+        // A new window tells again, and the count goes with it.
+        let mut refusals = Throttled::new(Duration::ZERO, 1);
+        assert!(refusals.say(String::new) && refusals.say(String::new));
+        assert_eq!(refusals.held_back, 0);
     }
 }
