@@ -589,10 +589,16 @@ fn completions_and_the_manual() {
 /// its underline is as wide as its widest line, not as the whole title).
 #[test]
 fn the_demo_fits_80_columns_headings_included() {
-    for proto in ["tcp", "udp", "both"] {
+    // (The lsof view too: its DEVICE and SIZE/OFF columns give way.)
+    for (proto, view) in [
+        ("tcp", "netstat"),
+        ("udp", "netstat"),
+        ("both", "netstat"),
+        ("tcp", "both"),
+    ] {
         let port = common::demo_port().to_string();
         let out = sameport()
-            .args(["demo", "--proto", proto, "--port", &port])
+            .args(["demo", "--proto", proto, "--port", &port, "--view", view])
             .env("COLUMNS", "80")
             .env("NO_COLOR", "1")
             .output()

@@ -75,6 +75,20 @@ pub fn rows_shown(lang: Lang, head: usize, tail: usize, cut: usize) -> String {
     }
 }
 
+/// lsof's DEVICE and SIZE/OFF were left out to fit `width` columns.
+pub fn lsof_columns_left_out(lang: Lang, width: usize) -> String {
+    match lang {
+        Lang::En => format!(
+            "(DEVICE and SIZE/OFF, always 0t0 for a socket, are left out to fit {width} \
+             columns; a wider window shows them.)"
+        ),
+        Lang::Ko => format!(
+            "(너비 {width}칸에 맞추느라 DEVICE와 SIZE/OFF 열(소켓은 늘 0t0)을 뺐다. \
+             창을 넓히면 보인다.)"
+        ),
+    }
+}
+
 /// Recv-Q and Send-Q were left out to fit `width` columns.
 pub fn queues_left_out(lang: Lang, width: usize) -> String {
     match lang {

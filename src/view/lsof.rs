@@ -29,6 +29,10 @@ const HEADER: [&str; 9] = [
     "COMMAND", "PID", "USER", "FD", "TYPE", "DEVICE", "SIZE/OFF", "NODE", "NAME",
 ];
 
+/// The columns left out when the table is too wide for the terminal:
+/// SIZE/OFF (a socket's is always `0t0`), then DEVICE.
+pub const EXPENDABLE: [usize; 2] = [6, 5];
+
 /// The table for `rows`; `cut` rows were left out after the first half.
 pub fn table(rows: &[&Row], cut: usize, color: bool, labels: &Labels) -> Table {
     build_table(&HEADER, rows, cut, color, |row| {

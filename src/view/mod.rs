@@ -147,8 +147,14 @@ pub fn socket_tables(snapshot: &Snapshot, options: &TableOptions, labels: &Label
     if matches!(options.view, ViewKind::Lsof | ViewKind::Both) {
         let mut table = lsof::table(&shown, cut, options.color, labels);
         markdown_style(&mut table, options.markdown);
-        fit(&mut table, options, &[]);
+        let fitted = fit(&mut table, options, &lsof::EXPENDABLE);
         push_table(&mut out, lang::tables::lsof_title(lang), &table);
+        if fitted == Fit::LeftOut {
+            out.push_str(&prose(
+                &lang::tables::lsof_columns_left_out(lang, options.width),
+                options,
+            ));
+        }
         let unheld = lsof::left_out(&shown);
         if unheld > 0 {
             out.push_str(&prose(&lang::tables::lsof_left_out(lang, unheld), options));
