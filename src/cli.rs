@@ -725,9 +725,11 @@ fn man(command: Option<&str>) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(exit::USAGE));
             };
             // Named sameport-serve(1), with `sameport serve` in its synopsis.
+            // (With the version, which the page's footer shows.)
             sub.clone()
                 .display_name(format!("sameport-{name}"))
                 .bin_name(format!("sameport {name}"))
+                .version(env!("CARGO_PKG_VERSION"))
         }
     };
     let mut roff = Vec::new();
