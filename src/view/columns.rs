@@ -27,6 +27,9 @@ use std::fmt;
 pub enum Style {
     /// netstat's: no borders, two spaces after each column, trailing spaces cut.
     Plain,
+    /// The same with one space after each column, for a table that does not
+    /// fit the terminal with two.
+    Tight,
     /// GitHub Markdown: `| a | b |`, one space of padding, a `|---|` rule under the header.
     Markdown,
 }
@@ -107,6 +110,11 @@ impl Columns {
         self.widths.iter().sum::<usize>() + 2 * self.columns.saturating_sub(1)
     }
 
+    /// How wide the [`Style::Tight`] table is: one space between columns.
+    pub fn tight_width(&self) -> usize {
+        self.widths.iter().sum::<usize>() + self.columns.saturating_sub(1)
+    }
+
     /// The rows, the header first, each as its cells' texts.
     pub fn rows(&self) -> impl Iterator<Item = impl Iterator<Item = &str>> {
         self.ends
@@ -134,7 +142,8 @@ impl Columns {
         out.reserve(line_width * (self.ends.len() / self.columns.max(1) + 1));
         for (r, cells) in self.rows().enumerate() {
             match style {
-                Style::Plain => self.plain_line(out, cells),
+                Style::Plain => self.plain_line(out, cells, 2),
+                Style::Tight => self.plain_line(out, cells, 1),
                 Style::Markdown => self.markdown_line(out, cells),
             }
             if r == 0 && style == Style::Markdown {
@@ -144,12 +153,12 @@ impl Columns {
     }
 
     /// `Proto  Recv-Q  ...`: each cell padded to its column's width plus
-    /// two spaces, and the spaces at the end of the line cut.
-    fn plain_line<'a>(&self, out: &mut String, cells: impl Iterator<Item = &'a str>) {
+    /// `gap` spaces, and the spaces at the end of the line cut.
+    fn plain_line<'a>(&self, out: &mut String, cells: impl Iterator<Item = &'a str>, gap: usize) {
         let start = out.len();
         for (cell, width) in cells.zip(&self.widths) {
             out.push_str(cell);
-            spaces(out, width - cell.len() + 2);
+            spaces(out, width - cell.len() + gap);
         }
         let kept = out[start..].trim_end_matches(' ').len();
         out.truncate(start + kept);
@@ -210,8 +219,9 @@ mod tests {
         for row in &rows[1..] {
             table.add_row(row.iter().map(Cell::new).collect::<Vec<_>>());
         }
+        let gap = if style == Style::Tight { 1 } else { 2 };
         for column in table.column_iter_mut() {
-            column.set_padding((0, 2));
+            column.set_padding((0, gap));
         }
         if style == Style::Markdown {
             table.load_style(comfy_table::presets::ASCII_MARKDOWN);
@@ -346,12 +356,11 @@ mod tests {
         fn any_ascii_table_matches_comfy_table(
             columns in 1usize..6,
             cells in prop::collection::vec("[ -~]{0,12}", 0..60),
-            markdown: bool,
+            style in prop::sample::select(vec![Style::Plain, Style::Tight, Style::Markdown]),
         ) {
             let header: Vec<String> = (0..columns).map(|c| format!("h{c}")).collect();
             let mut rows = vec![header];
             rows.extend(cells.chunks_exact(columns).map(<[String]>::to_vec));
-            let style = if markdown { Style::Markdown } else { Style::Plain };
             let (text, simple) = streamed(&rows, style);
             prop_assert!(simple);
             prop_assert_eq!(text, comfy(&rows, style));

@@ -51,10 +51,10 @@ const ROW_BYTES: usize = 80;
 /// left out after the first half.
 ///
 /// The cells are written once, into [`Columns`]; a plain table is then
-/// streamed from them. comfy-table draws only what needs its features:
-/// colours, names that are not plain ASCII, and a table too wide for the
-/// terminal, which it closes up and, if need be, draws without
-/// [`QUEUE_COLUMNS`]. Returns what fitting did.
+/// streamed from them, with one space between columns if two do not fit.
+/// comfy-table draws only what needs its features: colours, names that are
+/// not plain ASCII, and a table too wide even with one space, which it draws
+/// without [`QUEUE_COLUMNS`]. Returns what fitting did.
 pub fn push(
     out: &mut String,
     title: &str,
@@ -64,21 +64,29 @@ pub fn push(
     labels: &Labels,
 ) -> Fit {
     let columns = columns(rows, cut, labels);
-    let too_wide = !options.markdown && columns.plain_width() > options.width;
-    if options.color || !columns.is_simple() || too_wide {
-        let mut table = comfy(&columns, rows, cut, options.color);
-        markdown_style(&mut table, options.markdown);
-        let fitted = fit(&mut table, options, &QUEUE_COLUMNS);
-        push_table(out, title, &table);
-        fitted
+    let streamed = if options.color || !columns.is_simple() {
+        None
+    } else if options.markdown {
+        Some((Style::Markdown, Fit::AsBuilt))
+    } else if columns.plain_width() <= options.width {
+        Some((Style::Plain, Fit::AsBuilt))
+    } else if columns.tight_width() <= options.width {
+        Some((Style::Tight, Fit::Closer))
     } else {
-        let style = if options.markdown {
-            Style::Markdown
-        } else {
-            Style::Plain
-        };
-        push_columns(out, title, &columns, style);
-        Fit::AsBuilt
+        None
+    };
+    match streamed {
+        Some((style, fitted)) => {
+            push_columns(out, title, &columns, style);
+            fitted
+        }
+        None => {
+            let mut table = comfy(&columns, rows, cut, options.color);
+            markdown_style(&mut table, options.markdown);
+            let fitted = fit(&mut table, options, &QUEUE_COLUMNS);
+            push_table(out, title, &table);
+            fitted
+        }
     }
 }
 
