@@ -193,7 +193,7 @@ async fn exchange_all(
     let mut lines = String::new();
     let mut turned_away = 0;
     for client in clients {
-        let name = format!("{} {}", client.label, output.labels.addr(client.local));
+        let name = client_name(client, output);
         let received = match exchange(&client.conn, message).await {
             Ok(received) => received,
             Err(e) if e.is::<ClosedEarly>() => {
@@ -233,9 +233,11 @@ async fn exchange_all(
 async fn hold_open(clients: Vec<Client>, hold: Duration, output: &Output) {
     let start = tokio::time::Instant::now();
     let mut watched = tokio::task::JoinSet::new();
-    let mut kept = Vec::new();
+    // UDP sockets have nothing to watch (no connection to close): they are
+    // only kept open until the hold ends.
+    let mut udp_sockets = Vec::new();
     for client in clients {
-        let name = format!("{} {}", client.label, output.labels.addr(client.local));
+        let name = client_name(&client, output);
         match client.conn {
             Conn::Tcp(_) => {
                 watched.spawn(async move {
@@ -243,9 +245,10 @@ async fn hold_open(clients: Vec<Client>, hold: Duration, output: &Output) {
                     name
                 });
             }
-            Conn::Udp(_) => kept.push(client),
+            Conn::Udp(_) => udp_sockets.push(client),
         }
     }
+    // (Without a TCP connection, `join_next` would end the hold at once.)
     let tcp = !watched.is_empty();
     let deadline = tokio::time::sleep(hold);
     tokio::pin!(deadline);
@@ -263,6 +266,11 @@ async fn hold_open(clients: Vec<Client>, hold: Duration, output: &Output) {
             },
         }
     }
+}
+
+/// `client-2 127.0.0.3:50426`: how the output names a client.
+fn client_name(client: &Client, output: &Output) -> String {
+    format!("{} {}", client.label, output.labels.addr(client.local))
 }
 
 /// Waits until the server closes `client`'s TCP connection: end of stream

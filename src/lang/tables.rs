@@ -134,17 +134,19 @@ pub fn no_client_socket(lang: Lang, port: u16) -> String {
 }
 
 /// What the clients' own sockets show: `sockets` of them, `distinct` local
-/// ends (`ports` listed, `more` not; `by_ip`: the ends share ports and differ
-/// by IP address), all pointing at `port` (for one socket, its one local
-/// port, without "distinct" or "every one").
+/// ends on `total` local ports (the first of them `shown`; `by_ip`: the ends
+/// share ports and differ by IP address), all pointing at `port` (for one
+/// socket, its one local port, without "distinct" or "every one").
 pub fn mirror(
     lang: Lang,
     transport: Transport,
     sockets: usize,
     distinct: usize,
-    (ports, more, by_ip): (&str, usize, bool),
+    (shown, total, by_ip): (&[String], usize, bool),
     port: u16,
 ) -> String {
+    let ports = shown.join(", ");
+    let more = total.saturating_sub(shown.len());
     if sockets == 1 {
         return match (lang, transport) {
             (Lang::En, Transport::Tcp) => format!(
@@ -167,7 +169,6 @@ pub fn mirror(
     }
     match lang {
         Lang::En => {
-            let listed = ports.split(", ").count() + more;
             let more = match (more, by_ip) {
                 (0, false) => String::new(),
                 (0, true) => "; the IP addresses differ".to_string(),
@@ -182,7 +183,7 @@ pub fn mirror(
                 "{}, {} (port{} {ports}{more}), every one with remote port {port}: {mirror}.",
                 words::count(sockets, "client socket"),
                 words::count(distinct, "distinct local end"),
-                words::s(listed),
+                words::s(total),
             )
         }
         Lang::Ko => {

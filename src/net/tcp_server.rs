@@ -25,7 +25,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -34,6 +34,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use crate::kernel::OwnSockets;
 use crate::lang::{self, serve as says};
 use crate::net::activity::Activity;
+use crate::os::throttle::Throttle;
 
 /// How much one connection reads before it must write it back.
 const ECHO_CHUNK: usize = 16 * 1024;
@@ -302,51 +303,27 @@ impl Listener {
 }
 
 /// A message that may repeat many times a second (a server at its fd limit
-/// fails and recovers constantly; a full server refuses every newcomer): the
-/// first `burst` of each `every` are printed (a class's few refused clients
-/// are each named), the rest held back and counted in the next one printed.
+/// fails and recovers constantly; a full server refuses every newcomer),
+/// printed as its [`Throttle`] allows, with how many were held back.
 #[derive(Debug)]
-struct Throttled {
-    every: Duration,
-    burst: u32,
-    /// When the current window began, and how many were printed in it.
-    window: Option<(Instant, u32)>,
-    held_back: u64,
-}
+struct Throttled(Throttle);
 
 impl Throttled {
     fn new(every: Duration, burst: u32) -> Self {
-        Throttled {
-            every,
-            burst,
-            window: None,
-            held_back: 0,
-        }
+        Throttled(Throttle::new(every, burst))
     }
 
     /// Prints `message` (with "N more since the last message") if it is due.
     /// Returns whether it was printed.
     fn say(&mut self, message: impl FnOnce() -> String) -> bool {
-        let now = Instant::now();
-        let printed = match self.window {
-            Some((start, printed)) if now.duration_since(start) < self.every => printed,
-            _ => {
-                self.window = Some((now, 0));
-                0
-            }
-        };
-        if printed >= self.burst {
-            self.held_back += 1;
+        let Some(held_back) = self.0.due() else {
             return false;
-        }
-        let more = match std::mem::take(&mut self.held_back) {
+        };
+        let more = match held_back {
             0 => String::new(),
             n => says::held_back(lang::current(), n),
         };
         crate::os::stderr::line(&crate::words::message(&format!("{}{more}", message())));
-        if let Some((_, printed)) = &mut self.window {
-            *printed += 1;
-        }
         true
     }
 }
@@ -479,24 +456,5 @@ async fn within<T>(
             io::ErrorKind::TimedOut,
             says::idle_for(lang::current(), limit.as_secs_f64()),
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A few refusals at once are each told; a flood is held back and
-    /// counted.
-    #[test]
-    fn a_burst_is_told_and_a_flood_held_back() {
-        let mut refusals = Throttled::new(Duration::from_secs(3600), 5);
-        let told: Vec<bool> = (0..8).map(|_| refusals.say(String::new)).collect();
-        assert_eq!(told, [true, true, true, true, true, false, false, false]);
-        assert_eq!(refusals.held_back, 3);
-        // A new window tells again, and the count goes with it.
-        let mut refusals = Throttled::new(Duration::ZERO, 1);
-        assert!(refusals.say(String::new) && refusals.say(String::new));
-        assert_eq!(refusals.held_back, 0);
     }
 }

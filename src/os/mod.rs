@@ -19,6 +19,7 @@ use std::io;
 
 pub mod shutdown;
 pub mod stderr;
+pub mod throttle;
 
 /// Whether SO_REUSEADDR is safe on a listening socket. On Unix it lets a
 /// restarted server bind while the previous run's connections sit in

@@ -181,16 +181,16 @@ fn mirror_line_if_any(snapshot: &Snapshot, options: &TableOptions, lang: Lang) -
 pub fn mirror_line(snapshot: &Snapshot, lang: Lang) -> String {
     let clients: Vec<&Row> = snapshot.with_role(Role::Client).collect();
     let local_ends: HashSet<_> = clients.iter().map(|r| r.socket.local).collect();
-    let local_ports: HashSet<_> = clients.iter().map(|r| r.socket.local.port()).collect();
     // Clients that chose one source port from several IPs (`--source-port`)
-    // differ by IP alone: their port is listed once, and the line says so.
-    let by_ip = local_ports.len() < local_ends.len();
-    let mut ports: Vec<u16> = clients.iter().map(|r| r.socket.local.port()).collect();
-    if by_ip {
-        ports.dedup();
-    }
-    let more = ports.len().saturating_sub(8);
-    let ports: Vec<String> = ports.iter().take(8).map(u16::to_string).collect();
+    // differ by IP alone: each port is listed once, and the line says so.
+    let mut listed = HashSet::new();
+    let ports: Vec<u16> = clients
+        .iter()
+        .map(|r| r.socket.local.port())
+        .filter(|&port| listed.insert(port))
+        .collect();
+    let by_ip = ports.len() < local_ends.len();
+    let shown: Vec<String> = ports.iter().take(8).map(u16::to_string).collect();
     let n = clients.len();
     if n == 0 {
         return format!("{}\n", lang::tables::no_client_socket(lang, snapshot.port));
@@ -200,7 +200,7 @@ pub fn mirror_line(snapshot: &Snapshot, lang: Lang) -> String {
         snapshot.proto.into(),
         n,
         local_ends.len(),
-        (&ports.join(", "), more, by_ip),
+        (&shown, ports.len(), by_ip),
         snapshot.port,
     );
     format!("{line}\n")

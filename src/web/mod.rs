@@ -48,6 +48,7 @@ use tokio::sync::{Semaphore, watch};
 use crate::claim::snapshot::Row;
 use crate::claim::{Look, Observation, observe_off_thread};
 use crate::kernel::SocketTable;
+use crate::os::throttle::Throttle;
 use crate::output::Output;
 use crate::view::labels::Labels;
 
@@ -92,9 +93,9 @@ struct Inner {
     /// One `/snapshot.json` table read at a time: a flood of requests
     /// queues here instead of filling the blocking pool.
     reads: Semaphore,
-    /// Browsers turned away at `--max-viewers`, and when the teacher was
-    /// last told (once a minute at most, so a full class cannot flood the log).
-    turned_away: std::sync::Mutex<(u64, Option<std::time::Instant>)>,
+    /// How many browsers were turned away at `--max-viewers`, and how often
+    /// the teacher is told (once a minute, so a full class cannot flood the log).
+    turned_away: std::sync::Mutex<(u64, Throttle)>,
 }
 
 impl fmt::Debug for Web {
@@ -118,29 +119,21 @@ impl Web {
             browsers: Browsers::new(),
             page,
             reads: Semaphore::new(1),
-            turned_away: std::sync::Mutex::new((0, None)),
+            turned_away: std::sync::Mutex::new((0, Throttle::new(Duration::from_secs(60), 1))),
         }))
     }
 
     /// Tells the teacher (stderr) that a browser got no live updates: at the
     /// first one, then at most once a minute, with the count so far.
     fn note_turned_away(&self) {
-        const EVERY: Duration = Duration::from_secs(60);
         let mut turned_away = self.0.turned_away.lock().unwrap_or_else(|p| p.into_inner());
-        turned_away.0 += 1;
-        let now = std::time::Instant::now();
-        if turned_away
-            .1
-            .is_some_and(|last| now.duration_since(last) < EVERY)
-        {
+        let (so_far, throttle) = &mut *turned_away;
+        *so_far += 1;
+        if throttle.due().is_none() {
             return;
         }
-        turned_away.1 = Some(now);
-        let text = crate::lang::serve::viewers_turned_away(
-            self.labels().lang(),
-            self.0.hub.max_viewers(),
-            turned_away.0,
-        );
+        let lang = self.labels().lang();
+        let text = crate::lang::serve::viewers_turned_away(lang, self.0.hub.max_viewers(), *so_far);
         crate::os::stderr::line(&crate::output::message(&text));
     }
 
